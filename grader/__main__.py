@@ -1,0 +1,5 @@
+"""Run grader as `python -m grader`."""
+
+from grader.cli import main
+
+main()

@@ -1,0 +1,35 @@
+"""The pipeline's core: read → validate → rate → judge, returning one Assessment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from grader.judge import judge
+from grader.read import DEFAULT_MAX_BYTES, read_table
+from grader.rubric import Rubric, load_rubric, rate
+from grader.validate import Evidence, validate
+
+
+@dataclass
+class Assessment:
+    """Everything known about one evidence file once rated and judged."""
+
+    evidence: Evidence
+    rubric: Rubric
+    citations: pd.DataFrame
+    positions: pd.DataFrame
+
+
+def assess(path: str | Path, *, rubric: Rubric | str | Path | None = None,
+           sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+           display: str | None = None) -> Assessment:
+    """Read, validate, rate and judge one evidence file."""
+    if not isinstance(rubric, Rubric):
+        rubric = load_rubric(rubric)
+    table = read_table(path, sheet=sheet, max_bytes=max_bytes, display=display)
+    evidence = validate(table, rubric)
+    rated = rate(evidence.citations, rubric)
+    return Assessment(evidence, rubric, rated, judge(rated))

@@ -1,0 +1,163 @@
+"""Read a CSV or .xlsx file into raw string records, each with the line a user sees."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.errors import InvalidInput, Problem
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+MAX_CELL_CHARS = 1_000_000
+_FALLBACK_ENCODING = "cp1252"
+
+
+@dataclass
+class RawTable:
+    """A file's header and data records as strings, before any validation."""
+
+    path: str
+    header: list[str]
+    records: list[list[str]]
+    lines: list[int]  # the line (spreadsheet row) of each record; the header is line 1
+    data: bytes = b""  # the file's bytes, for hashing and attaching to the brief
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def normalize_name(text: str) -> str:
+    """Header and enumeration spelling: trimmed, lower case, spaces/hyphens as underscores."""
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+
+
+def read_table(path: str | Path, *, sheet: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> RawTable:
+    """Read a CSV or .xlsx file; raise InvalidInput naming every problem found."""
+    path = Path(path)
+    name = display or str(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InvalidInput([Problem(name, None, None,
+            f"file is {size / 1e6:,.1f} MB, over the {max_bytes / 1e6:,.0f} MB limit; "
+            "pass --max-size MB to raise it")])
+    data = path.read_bytes()
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = _read_xlsx(data, name, sheet)
+    else:
+        table = read_csv_bytes(data, name)
+    table.data = data
+    return table
+
+
+def read_csv_bytes(data: bytes, name: str) -> RawTable:
+    """Decode and tokenise CSV bytes (see the contract's reading rules)."""
+    text, warnings = _decode(data, name)
+    # csv, not pandas' parser: pandas stops at the first ragged row or bad quote,
+    # and the contract wants every problem reported at once.
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    row_number = 0
+    problems: list[Problem] = []
+    csv.field_size_limit(MAX_CELL_CHARS + 1)
+    while True:
+        start_line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(_csv_problem(name, start_line, str(exc)))
+            break
+        row_number += 1
+        records.append(record)
+        lines.append(row_number)
+    if problems:
+        raise InvalidInput(problems)
+    return _split_header(name, records, lines, warnings)
+
+
+def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InvalidInput([Problem(name, line, None,
+            "NUL byte found: this looks like a binary file, not a CSV saved as text")])
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+    try:
+        text = data.decode(_FALLBACK_ENCODING)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([Problem(name, line, None,
+            "not UTF-8 text, nor Windows-1252 (byte "
+            f"0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'")]) from None
+    warning = Problem(name, line, None,
+        "not UTF-8; decoded as Windows-1252 (Excel's default); "
+        "save as 'CSV UTF-8' to silence this", "warning")
+    return text, [warning]
+
+
+def _sniff_delimiter(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def _csv_problem(name: str, line: int, detail: str) -> Problem:
+    if "field larger" in detail:
+        return Problem(name, line, None,
+            f"a cell is longer than {MAX_CELL_CHARS:,} characters; shorten it")
+    if "end of data" in detail or "EOF" in detail:
+        return Problem(name, line, None,
+            "a quoted cell opened here is never closed; add the missing '\"'")
+    return Problem(name, line, None, f"cannot parse this line as CSV ({detail})")
+
+
+def _split_header(name: str, records: list[list[str]], lines: list[int],
+                  warnings: list[Problem]) -> RawTable:
+    first = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if first is None:
+        raise InvalidInput([Problem(name, None, None,
+            "no header and no citation rows: the file is empty")])
+    header = [normalize_name(c) for c in records[first]]
+    body = [(r, n) for r, n in zip(records[first + 1:], lines[first + 1:], strict=True)
+            if any(c.strip() for c in r)]
+    return RawTable(name, header, [r for r, _ in body], [n for _, n in body],
+                    warnings=warnings)
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | None) -> RawTable:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise InvalidInput([Problem(name, None, None,
+            f"cannot open as an .xlsx workbook ({type(exc).__name__})")]) from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise InvalidInput([Problem(name, None, None,
+            f"no sheet named {sheet!r}; the sheets are: {', '.join(book.sheetnames)}")])
+    ws = book[sheet] if sheet else book.worksheets[0]
+    records, lines = [], []
+    for offset, row in enumerate(ws.iter_rows(values_only=True)):
+        cells = [_xlsx_cell_text(v) for v in row]
+        while cells and cells[-1] == "":
+            cells.pop()
+        records.append(cells)
+        lines.append((ws.min_row or 1) + offset)
+    book.close()
+    return _split_header(name, records, lines, [])
+
+
+def _xlsx_cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+

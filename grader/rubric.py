@@ -1,0 +1,331 @@
+"""The rubric as data: load and check a rubric file, then rate citations with it."""
+
+from __future__ import annotations
+
+import hashlib
+import string
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grader.errors import InvalidInput, Problem
+from grader.vocab import (
+    DOMAINS,
+    JUDGMENTS,
+    LARGE_EFFECT_BONUS,
+    LEVELS,
+    NOT_RATED,
+    PENALTY,
+    SCORE,
+)
+
+REVIEW_START = "included_designs"
+DEFAULT_RUBRIC = "rubric.toml"
+_CONDITION_COLUMNS = {"randomized_design", "design", "question", "species", "blinded",
+                      "control", "peer_reviewed", "stopped_early", "randomized",
+                      "included_designs", "stance"}
+_DEFAULT_REASONS = {
+    "risk_of_bias": "No concern derived from the design's attributes.",
+    "inconsistency": "Not assessable from one citation: not downgraded.",
+    "indirectness": "No concern derived: population and question taken as direct.",
+    "imprecision": "No concern derived from the sample size.",
+    "publication_bias": "Not assessable from one citation: not downgraded.",
+}
+
+
+@dataclass(frozen=True)
+class Design:
+    """A study design: its label and where its certainty starts."""
+
+    id: str
+    label: str
+    start: str
+    randomized: bool = False
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Concern:
+    """One counted concern of a rule (e.g. 'not blinded')."""
+
+    label: str
+    when: dict
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule deriving one domain's judgment from a citation's attributes."""
+
+    id: str
+    domain: str
+    when: dict
+    reason: str
+    judgment: str | None = None
+    concerns: tuple[Concern, ...] = ()
+    serious_at: int = 1
+    very_serious_at: int = 2
+    unknown: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A named, versioned rubric: designs, review starts and derivation rules."""
+
+    name: str
+    version: str
+    designs: dict[str, Design]
+    review_start: dict[str, str]
+    rules: tuple[Rule, ...]
+    default_reasons: dict[str, str]
+    text: str
+    path: str
+
+    @property
+    def sha256(self) -> str:
+        """Digest of the rubric file's text."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    @property
+    def design_synonyms(self) -> dict[str, str]:
+        """Normalised spelling → design id, for every id and synonym."""
+        from grader.read import normalize_name
+
+        table = {}
+        for design in self.designs.values():
+            for word in (design.id, design.label, *design.synonyms):
+                table[normalize_name(word)] = design.id
+        return table
+
+    @property
+    def randomized_designs(self) -> tuple[str, ...]:
+        """Ids of the designs that are randomised by definition."""
+        return tuple(d.id for d in self.designs.values() if d.randomized)
+
+
+def default_rubric_text() -> str:
+    """The packaged default rubric's TOML text."""
+    return resources.files("grader").joinpath(DEFAULT_RUBRIC).read_text(encoding="utf-8")
+
+
+def load_rubric(path: str | Path | None = None) -> Rubric:
+    """Load and check a rubric file (the packaged default when path is None)."""
+    if path is None:
+        return parse_rubric(default_rubric_text(), f"(built-in) {DEFAULT_RUBRIC}")
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput([Problem(str(path), None, None,
+                                    "rubric is not UTF-8 text")]) from None
+    return parse_rubric(text, str(path))
+
+
+def parse_rubric(text: str, name: str) -> Rubric:
+    """Parse rubric TOML text; raise InvalidInput naming every problem."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise InvalidInput([Problem(name, line, None,
+                                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}")
+                            ]) from None
+    checker = _RubricChecker(name)
+    rubric = checker.build(raw, text)
+    if checker.problems:
+        raise InvalidInput(checker.problems)
+    return rubric
+
+
+class _RubricChecker:
+    """Collects every problem in a rubric document while building it."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.problems: list[Problem] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(Problem(self.name, None, where, message))
+
+    def build(self, raw: dict, text: str) -> Rubric:
+        for key in ("name", "version"):
+            if not isinstance(raw.get(key), str) or not raw.get(key).strip():
+                self.fail(key, "required: a non-empty string")
+        designs = self._designs(raw.get("designs"))
+        review_start = raw.get("review_start", {})
+        for key in ("rct", "mixed", "observational", "blank"):
+            if review_start.get(key) not in LEVELS:
+                self.fail(f"review_start.{key}", f"must be one of: {', '.join(LEVELS)}")
+        rules = tuple(self._rule(i, r) for i, r in enumerate(raw.get("rules", [])))
+        reasons = {**_DEFAULT_REASONS, **raw.get("default_reasons", {})}
+        return Rubric(str(raw.get("name", "")), str(raw.get("version", "")), designs,
+                      review_start, rules, reasons, text, self.name)
+
+    def _designs(self, raw: object) -> dict[str, Design]:
+        if not isinstance(raw, dict) or not raw:
+            self.fail("designs", "required: a table of designs")
+            return {}
+        starts = (*LEVELS, NOT_RATED, REVIEW_START)
+        designs = {}
+        for key, spec in raw.items():
+            if not isinstance(spec, dict):
+                self.fail(f"designs.{key}", "must be a table")
+                continue
+            if spec.get("start") not in starts:
+                self.fail(f"designs.{key}.start", f"must be one of: {', '.join(starts)}")
+            designs[key] = Design(key, str(spec.get("label", key)), spec.get("start"),
+                                  bool(spec.get("randomized", False)),
+                                  tuple(spec.get("synonyms", ())))
+        return designs
+
+    def _rule(self, i: int, raw: dict) -> Rule:
+        where = f"rules[{i}]"
+        if raw.get("domain") not in DOMAINS:
+            self.fail(f"{where}.domain", f"must be one of: {', '.join(DOMAINS)}")
+        if "judgment" in raw and raw["judgment"] not in JUDGMENTS:
+            self.fail(f"{where}.judgment", f"must be one of: {', '.join(JUDGMENTS)}")
+        if ("judgment" in raw) == ("concerns" in raw):
+            self.fail(where, "give either `judgment` or `concerns`, not both or neither")
+        if not isinstance(raw.get("reason"), str):
+            self.fail(f"{where}.reason", "required: the footnote text")
+        when = self._when(f"{where}.when", raw.get("when", {}))
+        concerns = tuple(Concern(str(c.get("label", "")), self._when(
+            f"{where}.concerns[{j}].when", c.get("when", {})))
+            for j, c in enumerate(raw.get("concerns", [])))
+        return Rule(str(raw.get("id", where)), raw.get("domain"), when, raw.get("reason", ""),
+                    raw.get("judgment"), concerns, int(raw.get("serious_at", 1)),
+                    int(raw.get("very_serious_at", 2)), dict(raw.get("unknown", {})))
+
+    def _when(self, where: str, raw: dict) -> dict:
+        for key, value in raw.items():
+            if key == "n_below":
+                if not isinstance(value, int) or value < 0:
+                    self.fail(f"{where}.n_below", "must be a whole number")
+            elif key not in _CONDITION_COLUMNS:
+                self.fail(f"{where}.{key}",
+                          f"unknown attribute; use one of: {', '.join(sorted(_CONDITION_COLUMNS))}"
+                          ", n_below")
+            elif not isinstance(value, list):
+                self.fail(f"{where}.{key}", "must be a list of values")
+        return dict(raw)
+
+
+# --- rating ---------------------------------------------------------------
+
+
+def _condition(frame: pd.DataFrame, when: dict, skip: frozenset = frozenset()) -> pd.Series:
+    """Rows where every condition holds (blank cells never match)."""
+    mask = pd.Series(True, index=frame.index)
+    for key, value in when.items():
+        if key in skip:
+            continue
+        if key == "n_below":
+            mask &= frame["n"].lt(value).fillna(False).astype(bool)
+        else:
+            mask &= frame[key].isin(value).fillna(False).astype(bool)
+    return mask
+
+
+def _shown(series: pd.Series) -> pd.Series:
+    return series.astype("string").fillna("").str.replace("_", "-")
+
+
+def _format(template: str, frame: pd.DataFrame, extra: dict[str, pd.Series]) -> pd.Series:
+    """Fill {field}s of a reason template, vectorised over the rows."""
+    out = pd.Series("", index=frame.index, dtype="string")
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out = out + literal
+        if name:
+            out = out + (extra[name] if name in extra else _shown(frame[name]))
+    return out.str.slice(0, 1).str.upper() + out.str.slice(1)
+
+
+def _derive(frame: pd.DataFrame, rubric: Rubric, domain: str) -> tuple[pd.Series, pd.Series]:
+    """The derived judgment and reason of one domain for every row."""
+    penalty = pd.Series(-1, index=frame.index)
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    unknown_notes = pd.Series("", index=frame.index, dtype="string")
+    for rule in (r for r in rubric.rules if r.domain == domain):
+        applies = _condition(frame, rule.when)
+        extra = {}
+        if rule.concerns:
+            count = pd.Series(0, index=frame.index)
+            listed = pd.Series("", index=frame.index, dtype="string")
+            for concern in rule.concerns:
+                hit = _condition(frame, concern.when)
+                count += hit.astype(int)
+                listed = listed + np.where(hit, ", " + concern.label, "")
+            extra["concerns"] = listed.str.slice(2)
+            rule_penalty = np.select([count >= rule.very_serious_at, count >= rule.serious_at],
+                                     [2, 1], -1)
+        else:
+            rule_penalty = np.full(len(frame), PENALTY[rule.judgment])
+        wins = applies & (rule_penalty > penalty)
+        if wins.any():
+            penalty = penalty.mask(wins, rule_penalty)
+            reason = reason.mask(wins, _format(rule.reason, frame, extra))
+        for attribute, label in rule.unknown.items():
+            base = _condition(frame, rule.when, skip=frozenset({attribute, "n_below"}))
+            blank = base & frame[attribute].isna()
+            unknown_notes = unknown_notes + np.where(blank, ", " + label, "")
+    no_info = unknown_notes.str.slice(2)
+    default = pd.Series(rubric.default_reasons[domain], index=frame.index, dtype="string")
+    default = default.mask(no_info.ne(""),
+                           "No information on " + no_info + " (blank cell): not downgraded.")
+    judgment = pd.Series(np.array(JUDGMENTS)[penalty.clip(lower=0)], index=frame.index)
+    return judgment, reason.fillna(default)
+
+
+def start_levels(frame: pd.DataFrame, rubric: Rubric) -> pd.Series:
+    """Each citation's starting level from its design (reviews: what they pooled)."""
+    start = frame["design"].map({d.id: d.start for d in rubric.designs.values()})
+    pooled = frame["included_designs"].astype(object).fillna("blank").map(rubric.review_start)
+    return start.mask(start.eq(REVIEW_START), pooled).astype("string")
+
+
+def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Rate every citation: start, five domains, upgrades, certainty and score."""
+    out = citations.copy()
+    out["start"] = start_levels(out, rubric)
+    start_score = out["start"].map(SCORE).astype(int)
+    rated = start_score > 0
+    downgrade = pd.Series(0, index=out.index)
+    for domain in DOMAINS:
+        derived, reason = _derive(out, rubric, domain)
+        explicit = out[domain].astype("string")
+        given = explicit.notna()
+        out[domain] = explicit.fillna(pd.Series(derived, dtype="string"))
+        out[f"{domain}_source"] = np.where(given, "explicit", "derived")
+        out[f"{domain}_reason"] = reason.mask(given, "Judged " + explicit.str.replace(
+            "_", " ") + " in the evidence table (explicit judgment).")
+        downgrade += out[domain].map(PENALTY).astype(int)
+    out["large_effect"] = out["large_effect"].fillna("no")
+    out["dose_response"] = out["dose_response"].fillna(False).astype(bool)
+    out["plausible_confounding"] = out["plausible_confounding"].fillna(False).astype(bool)
+    upgrade = (out["large_effect"].map(LARGE_EFFECT_BONUS).astype(int)
+               + out["dose_response"].astype(int) + out["plausible_confounding"].astype(int))
+    upgrade = upgrade.where(rated & (start_score < SCORE["high"]), 0)
+    out["upgrade"] = upgrade
+    out["downgrade"] = downgrade
+    score = (start_score - downgrade + upgrade).clip(SCORE["very_low"], SCORE["high"])
+    out["score"] = score.where(rated, 0).astype(int)
+    out["certainty"] = out["score"].map({v: k for k, v in SCORE.items()}).astype("string")
+    claimed = out["claimed_certainty"].map(SCORE)
+    out["overstated"] = (claimed.notna() & (claimed > out["score"])).astype(bool)
+    out["start_score"] = start_score
+    return out
+
+
+def describe(rubric: Rubric) -> dict:
+    """The rubric as plain data, for the Methods page and `grader rubric`."""
+    return {
+        "name": rubric.name,
+        "version": rubric.version,
+        "designs": {d.id: {"label": d.label, "start": d.start} for d in rubric.designs.values()},
+        "review_start": rubric.review_start,
+        "rules": [{"id": r.id, "domain": r.domain, "reason": r.reason} for r in rubric.rules],
+    }
+

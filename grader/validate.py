@@ -1,0 +1,273 @@
+"""Validate raw records against the contract and return one typed row per citation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from grader.errors import InvalidInput, Problem
+from grader.read import RawTable, normalize_name
+from grader.rubric import Rubric
+from grader.vocab import COLUMN, COLUMNS, ENUM_ALIASES, FALSE_WORDS, TRUE_WORDS, Column
+
+SLUG = r"[a-z0-9][a-z0-9_-]*"
+STUDY_ID = r"[A-Za-z][A-Za-z0-9_'-]*"
+DOI = r"10\.\d{4,9}/\S+"
+_DOI_PREFIXES = r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)"
+_WHOLE = r"\d+"
+
+
+@dataclass
+class Evidence:
+    """Validated citations: one row per citation, study and position columns filled in."""
+
+    path: str
+    sha256: str
+    data: bytes
+    citations: pd.DataFrame
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def validate(table: RawTable, rubric: Rubric) -> Evidence:
+    """Check every rule of the contract at once; raise InvalidInput listing all problems."""
+    problems = list(table.warnings)
+    known, header_problems = _check_header(table)
+    problems += header_problems
+    frame, ragged = _frame(table, known)
+    problems += ragged
+    if not len(frame) and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(table.path, None, None,
+            "no citation rows: add one row per study cited on a position"))
+    if any(p.severity == "error" for p in header_problems) or not len(frame):
+        raise InvalidInput(problems)
+    frame = _normalize(frame, rubric)
+    problems += _cell_problems(frame, table.path, rubric)
+    frame, group_problems = _inherit(frame, table.path)
+    problems += group_problems
+    problems += _duplicate_citations(frame, table.path)
+    problems += _cross_field(frame, table.path, rubric)
+    if any(p.severity == "error" for p in problems):
+        raise InvalidInput(problems)
+    citations = _typed(frame, rubric)
+    return Evidence(table.path, hashlib.sha256(table.data).hexdigest(), table.data,
+                    citations, [p for p in problems if p.severity == "warning"])
+
+
+def _check_header(table: RawTable) -> tuple[list[str], list[Problem]]:
+    problems, seen = [], set()
+    for name in table.header:
+        if not name:
+            continue
+        if name in seen:
+            problems.append(Problem(table.path, 1, name,
+                "column appears twice in the header; keep one"))
+        seen.add(name)
+        if name not in COLUMN:
+            problems.append(Problem(table.path, 1, name,
+                "unknown column, ignored", "warning"))
+    for column in COLUMNS:
+        if column.required != "no" and column.name not in seen:
+            problems.append(Problem(table.path, 1, column.name,
+                "required column is missing from the header"))
+    return [n for n in table.header if n in COLUMN], problems
+
+
+def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    width = len(table.header)
+    problems = [Problem(table.path, line, None,
+                        f"row has {len(r)} cells but the header has {width}; "
+                        "remove the extra cells or quote cells that contain the delimiter")
+                for r, line in zip(table.records, table.lines, strict=True)
+                if len(r) > width and any(c.strip() for c in r[width:])]
+    rows = [r[:width] + [""] * (width - len(r)) for r in table.records]
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object)
+    frame.columns = [table.header[i] if table.header[i] in COLUMN else f"_ignored{i}"
+                     for i in range(width)]
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame = frame[[c for c in frame.columns if c in COLUMN]]
+    for column in COLUMNS:
+        if column.name not in frame:
+            frame[column.name] = ""
+    frame.index = pd.Index(table.lines, name="line")
+    return frame[[c.name for c in COLUMNS]], problems
+
+
+def _normalize(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Trim cells, blank → NA, and spell enumerations, yes/no and DOIs canonically."""
+    out = frame.apply(lambda s: s.str.strip()).replace("", pd.NA)
+    for column in COLUMNS:
+        s = out[column.name]
+        if column.kind in ("enum", "design", "bool"):
+            s = s.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+        if column.kind == "enum" and column.name in ENUM_ALIASES:
+            s = s.replace(ENUM_ALIASES[column.name])
+        if column.kind == "design":
+            s = s.replace(rubric.design_synonyms)
+        if column.kind == "doi":
+            s = s.str.replace(_DOI_PREFIXES, "", regex=True, case=False)
+        if column.kind == "int":
+            s = s.str.replace(r"(?<=\d)[,_ ](?=\d{3}\b)", "", regex=True)
+        out[column.name] = s
+    return out
+
+
+def _schema(rubric: Rubric) -> pa.DataFrameSchema:
+    year_max = dt.date.today().year + 1
+    columns = {}
+    for c in COLUMNS:
+        checks = {
+            "slug": [pa.Check.str_matches(f"^{SLUG}$", error="slug")],
+            "study_id": [pa.Check.str_matches(f"^{STUDY_ID}$", error="study_id")],
+            "enum": [pa.Check.isin(c.values, error="enum")],
+            "design": [pa.Check.isin(rubric.designs, error="design")],
+            "bool": [pa.Check.isin(TRUE_WORDS | FALSE_WORDS, error="bool")],
+            "int": [pa.Check.str_matches(f"^{_WHOLE}$", error="int")],
+            "doi": [pa.Check.str_matches(f"^{DOI}$", error="doi")],
+            "text": [],
+        }[c.kind]
+        if c.kind == "int" and c.minimum:
+            checks.append(pa.Check(lambda s, m=c.minimum: ~s.str.fullmatch(_WHOLE)
+                                   | (pd.to_numeric(s, errors="coerce") >= m),
+                                   error="minimum"))
+        if c.name == "year":
+            checks.append(pa.Check(lambda s: ~s.str.fullmatch(_WHOLE)
+                                   | (pd.to_numeric(s, errors="coerce") <= year_max),
+                                   error="future"))
+        columns[c.name] = pa.Column(object, checks, nullable=c.required != "row")
+    return pa.DataFrameSchema(columns)
+
+
+def _cell_problems(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem]:
+    try:
+        _schema(rubric).validate(frame.reset_index(drop=False).set_index("line"), lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        return [Problem(path, int(line), column,
+                        _cell_message(COLUMN[column], check, value, rubric))
+                for column, check, value, line in zip(
+                    cases["column"], cases["check"], cases["failure_case"], cases["index"],
+                    strict=True)
+                if column in COLUMN and line is not None and not pd.isna(line)]
+    return []
+
+
+def _cell_message(column: Column, check: str, value: object, rubric: Rubric) -> str:
+    shown = _shown(value)
+    if check == "not_nullable":
+        return "required on every row; this cell is blank"
+    if check == "slug":
+        return (f"{shown} is not a valid id: use lower-case letters, digits, '-' and '_', "
+                "starting with a letter or digit (e.g. opioid-mechanism)")
+    if check == "study_id":
+        return (f"{shown} is not a valid study id: start with a letter, then letters, "
+                "digits, _, - or ' (e.g. Williams2018)")
+    if check == "enum":
+        return f"{shown} is not allowed; use one of: {', '.join(column.values)}"
+    if check == "design":
+        return (f"{shown} is not a known design; use one of: {', '.join(rubric.designs)} "
+                "(see `grader rubric` for accepted synonyms)")
+    if check == "bool":
+        return f"{shown} is not yes or no; use yes/no (or true/false, y/n, 1/0)"
+    if check == "int":
+        text = str(value)
+        if text.startswith("-"):
+            return f"{shown} is negative; a whole number ≥ {column.minimum or 0} is needed"
+        if any(ch in text for ch in ".,/") and text.replace(".", "", 1).isdigit():
+            return f"{shown} is not a whole number; round it or leave the cell blank"
+        return f"{shown} is not a whole number"
+    if check == "minimum":
+        return f"{shown} is too small; the least allowed is {column.minimum}"
+    if check == "future":
+        return f"{shown} is in the future; give the publication year"
+    if check == "doi":
+        return f"{shown} is not a DOI; a DOI looks like 10.1176/appi.ajp.2018.18020138"
+    return f"{shown} fails check {check}"
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _inherit(frame: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Fill study and position columns from the rows that give them; report conflicts."""
+    problems = []
+    lines = frame.index.to_series()
+    for level, key in (("study", "study_id"), ("position", "position_id")):
+        keys = frame[key]
+        first_line = lines.groupby(keys).transform("min")
+        for column in (c for c in COLUMNS if c.level == level and c.name != key):
+            values = frame[column.name]
+            given = values.notna() & keys.notna()
+            first_value = values[given].groupby(keys[given]).transform("first")
+            first_at = lines[given].groupby(keys[given]).transform("first")
+            clash = first_value.ne(values[given])
+            for line in clash[clash].index:
+                problems.append(Problem(path, int(line), column.name,
+                    f"{_shown(values[line])} conflicts with {_shown(first_value[line])} "
+                    f"on line {first_at[line]} for {level} {keys[line]}; "
+                    f"a {level}'s {column.name} must agree on every row (or be blank)"))
+            filled = keys.map(values[given].groupby(keys[given]).first())
+            frame[column.name] = values.fillna(filled)
+            if column.required == "group":
+                missing = frame[column.name].isna() & keys.notna() & lines.eq(first_line)
+                for line in missing[missing].index:
+                    problems.append(Problem(path, int(line), column.name,
+                        f"{level} {keys[line]} has no {column.name} on any of its rows; "
+                        "give it on at least one"))
+    return frame, problems
+
+
+def _duplicate_citations(frame: pd.DataFrame, path: str) -> list[Problem]:
+    pair = frame[["position_id", "study_id"]]
+    dup = pair.duplicated(keep="first") & pair.notna().all(axis=1)
+    if not dup.any():
+        return []
+    first = pair.reset_index().groupby(["position_id", "study_id"])["line"].min()
+    return [Problem(path, int(line), "study_id",
+                    f"{frame.at[line, 'study_id']} is already cited on position "
+                    f"{frame.at[line, 'position_id']} (line "
+                    f"{first[(frame.at[line, 'position_id'], frame.at[line, 'study_id'])]}); "
+                    "a study is cited at most once per position")
+            for line in dup[dup].index]
+
+
+def _cross_field(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem]:
+    randomized_design = frame["design"].isin(rubric.randomized_designs)
+    said_no = frame["randomized"].isin(FALSE_WORDS) & randomized_design
+    problems = [Problem(path, int(line), "randomized",
+                        f"'no' contradicts design {frame.at[line, 'design']}, which is "
+                        "randomised; correct the design (e.g. nonrandomized_controlled) "
+                        "or the randomized cell")
+                for line in said_no[said_no].index]
+    nonhuman = frame["design"].isin(("animal", "in_vitro")) & frame["species"].eq("human")
+    problems += [Problem(path, int(line), "species",
+                         f"'human' contradicts design {frame.at[line, 'design']}")
+                 for line in nonhuman[nonhuman].index]
+    return problems
+
+
+def _typed(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Convert validated strings to typed columns and apply the contract's defaults."""
+    out = frame.copy()
+    for column in COLUMNS:
+        s = out[column.name]
+        if column.kind == "bool":
+            out[column.name] = s.map({**dict.fromkeys(TRUE_WORDS, True),
+                                      **dict.fromkeys(FALSE_WORDS, False)}).astype("boolean")
+        elif column.kind == "int":
+            out[column.name] = pd.to_numeric(s).astype("Int64")
+        else:
+            out[column.name] = s.astype("string")
+    out["question"] = out["question"].fillna("efficacy")
+    nonhuman = out["design"].isin(("animal", "in_vitro"))
+    out["species"] = out["species"].fillna(out["design"].where(nonhuman)).fillna("human")
+    out["peer_reviewed"] = out["peer_reviewed"].fillna(True)
+    out["randomized_design"] = out["design"].isin(rubric.randomized_designs)
+    out["randomized"] = out["randomized"].mask(
+        out["randomized"].isna() & out["randomized_design"], True)
+    return out.reset_index()

@@ -1,0 +1,106 @@
+"""The contract's fixed vocabulary: columns, enumerations and certainty levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LEVELS = ("very_low", "low", "moderate", "high")
+"""Graded certainty levels, lowest first; a level's score is its index + 1."""
+
+NOT_RATED = "not_rated"
+SCORE = {NOT_RATED: 0, **{level: i + 1 for i, level in enumerate(LEVELS)}}
+LEVEL_OF_SCORE = {score: level for level, score in SCORE.items()}
+
+SYMBOLS = {
+    "high": "⊕⊕⊕⊕",
+    "moderate": "⊕⊕⊕◯",
+    "low": "⊕⊕◯◯",
+    "very_low": "⊕◯◯◯",
+    NOT_RATED: "—",
+}
+WORDS = {
+    "high": "High",
+    "moderate": "Moderate",
+    "low": "Low",
+    "very_low": "Very low",
+    NOT_RATED: "Not rated (opinion)",
+}
+MEANINGS = {
+    "high": "Very confident that the true effect lies close to the estimate.",
+    "moderate": "Moderately confident: the true effect is likely close, but may differ.",
+    "low": "Limited confidence: the true effect may differ substantially.",
+    "very_low": "Very little confidence: the true effect is likely to differ substantially.",
+    NOT_RATED: "Opinion, critique or narrative synthesis: ineligible for GRADE rating.",
+}
+
+DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+DOMAIN_LABELS = {
+    "risk_of_bias": "Risk of bias",
+    "inconsistency": "Inconsistency",
+    "indirectness": "Indirectness",
+    "imprecision": "Imprecision",
+    "publication_bias": "Publication bias",
+}
+JUDGMENTS = ("not_serious", "serious", "very_serious")
+PENALTY = {"not_serious": 0, "serious": 1, "very_serious": 2}
+
+UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
+LARGE_EFFECT = ("no", "large", "very_large")
+LARGE_EFFECT_BONUS = {"no": 0, "large": 1, "very_large": 2}
+
+QUESTIONS = ("efficacy", "safety", "mechanism", "definition", "other")
+STANCES = ("supports", "opposes")
+VERDICTS = ("supported", "contested", "contradicted", "unsupported")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column of the contract: where it lives and what it holds."""
+
+    name: str
+    level: str  # "position", "study" or "citation"
+    kind: str  # "text", "slug", "study_id", "enum", "bool", "int", "doi"
+    required: str = "no"  # "row": every row; "group": at least one row of its group
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("position_id", "position", "slug", "row"),
+    Column("position", "position", "text", "group"),
+    Column("advocate", "position", "text", "group"),
+    Column("question", "position", "enum", values=QUESTIONS),
+    Column("study_id", "study", "study_id", "row"),
+    Column("citation", "study", "text", "group"),
+    Column("design", "study", "design", "group"),
+    Column("year", "study", "int", minimum=1000),
+    Column("doi", "study", "doi"),
+    Column("n", "study", "int", minimum=0),
+    Column("n_studies", "study", "int", minimum=1),
+    Column("included_designs", "study", "enum", values=("rct", "observational", "mixed")),
+    Column("randomized", "study", "bool"),
+    Column("blinded", "study", "enum", values=("none", "single", "double")),
+    Column("control", "study", "enum", values=("placebo", "active", "usual_care", "none")),
+    Column("species", "study", "enum", values=("human", "animal", "in_vitro")),
+    Column("peer_reviewed", "study", "bool"),
+    Column("stopped_early", "study", "bool"),
+    Column("risk_of_bias", "study", "enum", values=JUDGMENTS),
+    Column("inconsistency", "study", "enum", values=JUDGMENTS),
+    Column("imprecision", "study", "enum", values=JUDGMENTS),
+    Column("publication_bias", "study", "enum", values=JUDGMENTS),
+    Column("large_effect", "study", "enum", values=LARGE_EFFECT),
+    Column("dose_response", "study", "bool"),
+    Column("plausible_confounding", "study", "bool"),
+    Column("stance", "citation", "enum", "row", values=STANCES),
+    Column("indirectness", "citation", "enum", values=JUDGMENTS),
+    Column("characterization", "citation", "text"),
+    Column("claimed_certainty", "citation", "enum", values=LEVELS[::-1]),
+    Column("notes", "citation", "text"),
+)
+COLUMN = {c.name: c for c in COLUMNS}
+
+ENUM_ALIASES = {"blinded": {"yes": "double", "no": "none"}}
+"""Contract-level spellings that map onto an enumeration value."""
+
+TRUE_WORDS = frozenset({"yes", "true", "y", "1"})
+FALSE_WORDS = frozenset({"no", "false", "n", "0"})
