@@ -14,6 +14,7 @@ import pandas as pd
 
 from grader.errors import InvalidInput, Problem
 from grader.vocab import (
+    COLUMN,
     DOMAINS,
     JUDGMENTS,
     LARGE_EFFECT_BONUS,
@@ -155,12 +156,15 @@ class _RubricChecker:
             if not isinstance(raw.get(key), str) or not raw.get(key).strip():
                 self.fail(key, "required: a non-empty string")
         designs = self._designs(raw.get("designs"))
-        review_start = raw.get("review_start", {})
+        review_start = self._table("review_start", raw.get("review_start", {}))
         for key in ("rct", "mixed", "observational", "blank"):
             if review_start.get(key) not in LEVELS:
                 self.fail(f"review_start.{key}", f"must be one of: {', '.join(LEVELS)}")
-        rules = tuple(self._rule(i, r) for i, r in enumerate(raw.get("rules", [])))
-        reasons = {**_DEFAULT_REASONS, **raw.get("default_reasons", {})}
+        raw_rules = self._list("rules", raw.get("rules", []))
+        rules = tuple(self._rule(i, r) for i, r in enumerate(raw_rules)
+                      if self._table(f"rules[{i}]", r) is r)
+        reasons = {**_DEFAULT_REASONS,
+                   **self._table("default_reasons", raw.get("default_reasons", {}))}
         return Rubric(str(raw.get("name", "")), str(raw.get("version", "")), designs,
                       review_start, rules, reasons, text, self.name)
 
@@ -176,9 +180,12 @@ class _RubricChecker:
                 continue
             if spec.get("start") not in starts:
                 self.fail(f"designs.{key}.start", f"must be one of: {', '.join(starts)}")
+            synonyms = self._list(f"designs.{key}.synonyms", spec.get("synonyms", []))
+            if not all(isinstance(word, str) for word in synonyms):
+                self.fail(f"designs.{key}.synonyms", "must be a list of strings")
+                synonyms = []
             designs[key] = Design(key, str(spec.get("label", key)), spec.get("start"),
-                                  bool(spec.get("randomized", False)),
-                                  tuple(spec.get("synonyms", ())))
+                                  bool(spec.get("randomized", False)), tuple(synonyms))
         return designs
 
     def _rule(self, i: int, raw: dict) -> Rule:
@@ -191,15 +198,54 @@ class _RubricChecker:
             self.fail(where, "give either `judgment` or `concerns`, not both or neither")
         if not isinstance(raw.get("reason"), str):
             self.fail(f"{where}.reason", "required: the footnote text")
+        else:
+            self._reason(f"{where}.reason", raw["reason"])
         when = self._when(f"{where}.when", raw.get("when", {}))
         concerns = tuple(Concern(str(c.get("label", "")), self._when(
             f"{where}.concerns[{j}].when", c.get("when", {})))
-            for j, c in enumerate(raw.get("concerns", [])))
+            for j, c in enumerate(self._list(f"{where}.concerns", raw.get("concerns", [])))
+            if self._table(f"{where}.concerns[{j}]", c) is c)
+        counts = {}
+        for key, default in (("serious_at", 1), ("very_serious_at", 2)):
+            counts[key] = raw.get(key, default)
+            if not isinstance(counts[key], int) or isinstance(counts[key], bool):
+                self.fail(f"{where}.{key}", "must be a whole number")
+                counts[key] = default
+        unknown = self._table(f"{where}.unknown", raw.get("unknown", {}))
+        for attribute in unknown:
+            if attribute not in _CONDITION_COLUMNS | {"n"}:
+                self.fail(f"{where}.unknown.{attribute}", "unknown attribute; use one of: "
+                          f"{', '.join(sorted(_CONDITION_COLUMNS | {'n'}))}")
         return Rule(str(raw.get("id", where)), raw.get("domain"), when, raw.get("reason", ""),
-                    raw.get("judgment"), concerns, int(raw.get("serious_at", 1)),
-                    int(raw.get("very_serious_at", 2)), dict(raw.get("unknown", {})))
+                    raw.get("judgment"), concerns, counts["serious_at"],
+                    counts["very_serious_at"], dict(unknown))
+
+    def _reason(self, where: str, text: str) -> None:
+        """Check that a reason's {fields} name the citation's columns or {concerns}."""
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        except ValueError as exc:
+            self.fail(where, f"bad {{field}} in the text ({exc}); write {{{{ for a brace")
+            return
+        for name in sorted(fields - set(COLUMN) - {"concerns", "randomized_design"}):
+            self.fail(where, f"{{{name}}} is not a column of the evidence table")
+
+    def _table(self, where: str, raw: object) -> dict:
+        """raw if it is a TOML table; otherwise report it and return an empty one."""
+        if isinstance(raw, dict):
+            return raw
+        self.fail(where, "must be a table ({ key = value, ... } or a [section])")
+        return {}
+
+    def _list(self, where: str, raw: object) -> list:
+        """raw if it is a TOML array; otherwise report it and return an empty one."""
+        if isinstance(raw, list):
+            return raw
+        self.fail(where, "must be a list ([ ... ])")
+        return []
 
     def _when(self, where: str, raw: dict) -> dict:
+        raw = self._table(where, raw)
         for key, value in raw.items():
             if key == "n_below":
                 if not isinstance(value, int) or value < 0:
@@ -243,10 +289,12 @@ def _format(template: str, frame: pd.DataFrame, extra: dict[str, pd.Series]) -> 
     return out.str.slice(0, 1).str.upper() + out.str.slice(1)
 
 
-def _derive(frame: pd.DataFrame, rubric: Rubric, domain: str) -> tuple[pd.Series, pd.Series]:
-    """The derived judgment and reason of one domain for every row."""
+def _derive(frame: pd.DataFrame, rubric: Rubric,
+            domain: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The derived judgment, reason and deciding rule of one domain for every row."""
     penalty = pd.Series(-1, index=frame.index)
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    rule_id = pd.Series("", index=frame.index, dtype="string")
     unknown_notes = pd.Series("", index=frame.index, dtype="string")
     for rule in (r for r in rubric.rules if r.domain == domain):
         applies = _condition(frame, rule.when)
@@ -267,6 +315,7 @@ def _derive(frame: pd.DataFrame, rubric: Rubric, domain: str) -> tuple[pd.Series
         if wins.any():
             penalty = penalty.mask(wins, rule_penalty)
             reason = reason.mask(wins, _format(rule.reason, frame, extra))
+            rule_id = rule_id.mask(wins, rule.id)
         for attribute, label in rule.unknown.items():
             base = _condition(frame, rule.when, skip=frozenset({attribute, "n_below"}))
             blank = base & frame[attribute].isna()
@@ -276,7 +325,7 @@ def _derive(frame: pd.DataFrame, rubric: Rubric, domain: str) -> tuple[pd.Series
     default = default.mask(no_info.ne(""),
                            "No information on " + no_info + " (blank cell): not downgraded.")
     judgment = pd.Series(np.array(JUDGMENTS)[penalty.clip(lower=0)], index=frame.index)
-    return judgment, reason.fillna(default)
+    return judgment, reason.fillna(default), rule_id
 
 
 def start_levels(frame: pd.DataFrame, rubric: Rubric) -> pd.Series:
@@ -294,11 +343,12 @@ def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     rated = start_score > 0
     downgrade = pd.Series(0, index=out.index)
     for domain in DOMAINS:
-        derived, reason = _derive(out, rubric, domain)
+        derived, reason, rule_id = _derive(out, rubric, domain)
         explicit = out[domain].astype("string")
         given = explicit.notna()
         out[domain] = explicit.fillna(pd.Series(derived, dtype="string"))
         out[f"{domain}_source"] = np.where(given, "explicit", "derived")
+        out[f"{domain}_rule"] = rule_id.mask(given, "")
         out[f"{domain}_reason"] = reason.mask(given, "Judged " + explicit.str.replace(
             "_", " ") + " in the evidence table (explicit judgment).")
         downgrade += out[domain].map(PENALTY).astype(int)

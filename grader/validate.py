@@ -211,7 +211,7 @@ def _inherit(frame: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem
                     f"{_shown(values[line])} conflicts with {_shown(first_value[line])} "
                     f"on line {first_at[line]} for {level} {keys[line]}; "
                     f"a {level}'s {column.name} must agree on every row (or be blank)"))
-            filled = keys.map(values[given].groupby(keys[given]).first())
+            filled = keys.map(values[given].groupby(keys[given]).first()).astype(values.dtype)
             frame[column.name] = values.fillna(filled)
             if column.required == "group":
                 missing = frame[column.name].isna() & keys.notna() & lines.eq(first_line)

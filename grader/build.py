@@ -1,0 +1,228 @@
+"""`grader build`: assess the evidence, render the brief, write the outputs safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sys
+import threading
+import time
+import tomllib
+from dataclasses import dataclass, field
+from importlib import metadata, resources
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import GraderError, InvalidInput, Problem
+from grader.write import up_to_date, write_outputs
+
+SETTINGS_FILE = "grader.toml"
+SETTINGS_KEYS = ("title", "exchange", "journal", "doi", "language")
+PROGRESS_AFTER_SECONDS = 2.0
+
+
+@dataclass
+class BuildOptions:
+    """Everything `grader build` was asked to do."""
+
+    csv: Path
+    out_dir: Path = Path("out")
+    formats: tuple[str, ...] = ("pdf",)
+    title: str | None = None
+    settings_path: Path | None = None
+    rubric_path: Path | None = None
+    templates_dir: Path | None = None
+    since: Path | None = None
+    force: bool = False
+    sheet: str | None = None
+    max_bytes: int = 200_000_000
+    progress: bool = False
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the command line and for `grader watch`."""
+
+    outputs: list[Path]
+    skipped: bool
+    seconds: float
+    warnings: list[Problem] = field(default_factory=list)
+    positions: int = 0
+    citations: int = 0
+
+    @property
+    def summary(self) -> str:
+        """One status line."""
+        names = ", ".join(str(p) for p in self.outputs)
+        if self.skipped:
+            return f"up to date: {names} unchanged ({self.seconds:.2f} s)"
+        return (f"built {names}: {self.positions} positions, {self.citations} citations "
+                f"({self.seconds:.1f} s)")
+
+
+class Progress:
+    """Stage lines on stderr, shown only once a build has run for a couple of seconds."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.stage = ""
+        self.shown = False
+        self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._show) if enabled else None
+        if self.timer:
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _show(self) -> None:
+        self.shown = True
+        if self.stage:
+            print(f"grader: {self.stage}…", file=sys.stderr, flush=True)
+
+    def __call__(self, stage: str) -> None:
+        self.stage = stage
+        if self.shown:
+            print(f"grader: {stage}…", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.timer:
+            self.timer.cancel()
+
+
+def build_date() -> str:
+    """The build's date (UTC): SOURCE_DATE_EPOCH when set, else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise GraderError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time in seconds") \
+                from None
+    else:
+        moment = dt.datetime.now(dt.UTC)
+    return moment.date().isoformat()
+
+
+def output_names(formats: tuple[str, ...]) -> list[str]:
+    """File names of the requested outputs."""
+    return [f"brief.{fmt}" for fmt in formats]
+
+
+def _digest_tree(digest, folder: Path) -> None:
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and
+                       "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+
+
+def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
+    """Digest of everything that shapes the outputs (input, rubric, templates, options)."""
+    digest = hashlib.sha256()
+    for part in (__version__, date, ",".join(options.formats), options.title or "",
+                 options.sheet or "", settings_text, str(options.max_bytes)):
+        digest.update(part.encode() + b"\0")
+    digest.update(options.csv.read_bytes())
+    rubric = (options.rubric_path.read_bytes() if options.rubric_path
+              else resources.files("grader").joinpath("rubric.toml").read_bytes())
+    digest.update(rubric)
+    _digest_tree(digest, Path(str(resources.files("grader.templates"))))
+    if options.templates_dir:
+        _digest_tree(digest, options.templates_dir)
+    if options.since:
+        digest.update(options.since.read_bytes())
+    for package in ("weasyprint", "font-source-sans-pro"):
+        digest.update(metadata.version(package).encode())
+    return digest.hexdigest()
+
+
+def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
+    """Title and exchange details from --settings or grader.toml beside the CSV."""
+    path = options.settings_path or options.csv.parent / SETTINGS_FILE
+    if not path.is_file():
+        return {}, "", []
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput([Problem(str(path), None, None, f"not valid TOML: {exc}")]) \
+            from None
+    problems = [Problem(str(path), None, key, f"unknown setting, ignored (known: "
+                        f"{', '.join(SETTINGS_KEYS)})", "warning")
+                for key in raw if key not in SETTINGS_KEYS]
+    bad = [Problem(str(path), None, key, "must be text") for key in SETTINGS_KEYS
+           if key in raw and not isinstance(raw[key], str)]
+    if bad:
+        raise InvalidInput(bad)
+    return {k: raw[k] for k in SETTINGS_KEYS if k in raw}, text, problems
+
+
+def build_brief(options: BuildOptions) -> BuildResult:
+    """Build the requested outputs, or skip when nothing that shapes them changed."""
+    started = time.perf_counter()
+    settings, settings_text, warnings = load_settings(options)
+    date = build_date()
+    names = output_names(options.formats)
+    outputs = [options.out_dir / name for name in names]
+    key = fingerprint(options, settings_text, date)
+    if not options.force and up_to_date(options.out_dir, key, names):
+        return BuildResult(outputs, True, time.perf_counter() - started, warnings)
+
+    progress = Progress(options.progress)
+    try:
+        rendered, assessment = _render_all(options, settings, date, progress)
+        progress("writing")
+        write_outputs(options.out_dir, rendered, key)
+    finally:
+        progress.close()
+    return BuildResult(outputs, False, time.perf_counter() - started,
+                       warnings + assessment.evidence.warnings,
+                       len(assessment.positions), len(assessment.citations))
+
+
+def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> tuple:
+    import json
+
+    import jinja2
+
+    from grader import report
+    from grader.pipeline import assess
+    from grader.render.context import Settings, build_context
+    from grader.render.html import builtin_templates, make_environment, render_html, \
+        render_markdown
+
+    progress("reading and rating")
+    assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
+                        max_bytes=options.max_bytes)
+    changes = None
+    if options.since:
+        from grader.diff import brief_changes
+
+        changes = brief_changes(options.since, assessment)
+    brief_settings = Settings(**{**settings, **({"title": options.title}
+                                                if options.title else {})})
+    progress("rendering")
+    context = build_context(assessment, brief_settings, date, changes)
+    env = make_environment(options.templates_dir)
+    rendered: dict[str, bytes] = {}
+    try:
+        html = render_html(context, env)
+        if "md" in options.formats:
+            rendered["brief.md"] = render_markdown(context, env).encode()
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
+        line = getattr(exc, "lineno", None)
+        raise GraderError(f"{where}{f':{line}' if line else ''}: template error: "
+                          f"{exc.message if hasattr(exc, 'message') else exc}") from None
+    if "html" in options.formats:
+        rendered["brief.html"] = html.encode()
+    if "json" in options.formats:
+        rendered["brief.json"] = (json.dumps(report.to_json(assessment), indent=2,
+                                             ensure_ascii=False) + "\n").encode()
+    if "pdf" in options.formats:
+        from grader.render.pdf import render_pdf
+
+        allowed = [builtin_templates()] + ([options.templates_dir]
+                                           if options.templates_dir else [])
+        rendered["brief.pdf"] = render_pdf(
+            html, base_dir=options.templates_dir or builtin_templates(), allowed=allowed,
+            attachment=assessment.evidence.data, attachment_name=options.csv.name, date=date)
+    return {name: rendered[name] for name in output_names(options.formats)}, assessment

@@ -1,0 +1,1 @@
+"""Render an assessment: context tree → HTML/Markdown (Jinja) → PDF (WeasyPrint)."""

@@ -1,0 +1,250 @@
+"""The brief as a tree of plain data, ready for the templates (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from grader import __version__
+from grader.pipeline import Assessment
+from grader.render.formatters import join_words, letter, truncate
+from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, MEANINGS, NOT_RATED, SYMBOLS, WORDS
+
+APPENDIX_FULL_LIMIT = 2000
+"""Above this many studies the appendix lists the weakest and strongest and summarises."""
+
+SIMPLIFICATIONS = (
+    "GRADE rates a body of evidence for one outcome; grader rates each citation (a study as "
+    "evidence for one position) and then judges the position from its strongest citations.",
+    "A position's certainty is that of its best supporting or opposing citation, not a "
+    "pooled estimate; contested positions are rated one level down for inconsistency.",
+    "Derived judgments come from the design attributes in the evidence table, not from "
+    "reading the studies; reviewers override any of them with an explicit column.",
+    "Each domain is capped at two levels down (GRADE allows imprecision to take three).",
+    "Upgrades are applied whenever the table records them for a design that does not start "
+    "high; GRADE usually rates up only when nothing was rated down.",
+    "Inconsistency and publication bias cannot be judged from one citation: they are only "
+    "downgraded when the table says so.",
+    "Opinion (narrative reviews, expert opinion, editorials, letters, guidelines) is "
+    "ineligible for GRADE rating; such citations are listed but never counted.",
+)
+
+
+@dataclass
+class Settings:
+    """What the brief says about itself: title, the exchange covered, language."""
+
+    title: str = "Evidence brief"
+    exchange: str = ""
+    journal: str = ""
+    doi: str = ""
+    language: str = "en"
+    extra: dict = field(default_factory=dict)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _footnoted(rows: list[dict]) -> list[dict]:
+    """Give every downgrade a footnote letter; identical reasons share one letter."""
+    letters: dict[str, str] = {}
+    notes = []
+    for row in rows:
+        for cell in row["domains"]:
+            if cell["judgment"] == "not_serious":
+                continue
+            text = f"{cell['label']}, {cell['judgment'].replace('_', ' ')}: {cell['reason']}"
+            if text not in letters:
+                letters[text] = letter(len(letters))
+                notes.append({"letter": letters[text], "text": text})
+            cell["letter"] = letters[text]
+    return notes
+
+
+def _citation_row(r: dict, designs: dict) -> dict:
+    domains = [{"domain": d, "label": DOMAIN_LABELS[d], "judgment": r[d],
+                "source": r[f"{d}_source"], "reason": r[f"{d}_reason"], "letter": None}
+               for d in DOMAINS]
+    ups = []
+    if r["large_effect"] != "no":
+        ups.append(r["large_effect"].replace("_", " ") + " effect")
+    if r["dose_response"]:
+        ups.append("dose–response")
+    if r["plausible_confounding"]:
+        ups.append("confounding would reduce the effect")
+    design = designs.get(r["design"])
+    return {
+        "study_id": r["study_id"], "position_id": r["position_id"], "stance": r["stance"],
+        "design": r["design"], "design_label": design.label if design else r["design"],
+        "n": r["n"], "start": r["start"], "domains": domains, "upgrades": ups,
+        "applied_upgrade": int(r["upgrade"]), "certainty": r["certainty"],
+        "score": r["score"], "claimed": r["claimed_certainty"], "overstated": r["overstated"],
+        "characterization": truncate(r["characterization"]) if r["characterization"] else None,
+        "notes": truncate(r["notes"]) if r["notes"] else None,
+        "citation": truncate(r["citation"]), "doi": r["doi"], "year": r["year"],
+    }
+
+
+def _best(rows: list[dict], verdict: str) -> dict | None:
+    side = "opposes" if verdict == "contradicted" else "supports"
+    graded = [r for r in rows if r["score"] > 0 and r["stance"] == side]
+    return max(graded, key=lambda r: r["score"]) if graded else None
+
+
+def _overstatement(row: dict) -> str:
+    n = f" of {row['n']:,}" if row["n"] is not None else ""
+    return (f"graded {WORDS[row['certainty']].lower()}, "
+            f"{row['design_label'].lower()}{n}")
+
+
+def build_positions(assessment: Assessment) -> list[dict]:
+    """One entry per position: verdict, best evidence, SoF rows, footnotes, opinion."""
+    designs = assessment.rubric.designs
+    rows_by_position: dict[str, list[dict]] = {}
+    ordered = assessment.citations.sort_values(["score", "line"], ascending=[False, True],
+                                               kind="stable")
+    for r in _records(ordered):
+        rows_by_position.setdefault(r["position_id"], []).append(_citation_row(r, designs))
+    out = []
+    for number, p in enumerate(_records(assessment.positions), start=1):
+        rows = rows_by_position[p["position_id"]]
+        graded = [r for r in rows if r["certainty"] != NOT_RATED]
+        for r in rows:
+            if r["overstated"]:
+                r["graded_phrase"] = _overstatement(r)
+        out.append({
+            **p,
+            "number": number,
+            "rows": graded,
+            "opinion": [r for r in rows if r["certainty"] == NOT_RATED],
+            "footnotes": _footnoted(graded),
+            "best": _best(rows, p["verdict"]),
+            "overstated": [r for r in rows if r["overstated"]],
+        })
+    return out
+
+
+def plain_summary(positions: list[dict]) -> list[str]:
+    """Plain-language sentences generated from the verdicts."""
+    total = len(positions)
+    strong = [p for p in positions if p["verdict"] == "supported" and p["score"] >= 3]
+    weak = [p for p in positions if p["verdict"] == "supported" and p["score"] < 3]
+    contested = [p for p in positions if p["verdict"] == "contested"]
+    contradicted = [p for p in positions if p["verdict"] == "contradicted"]
+    unsupported = [p for p in positions if p["verdict"] == "unsupported"]
+    overstated = sum(len(p["overstated"]) for p in positions)
+
+    def names(items: list[dict], limit: int = 4) -> str:
+        shown = [f"“{truncate(p['position'], 90)}” ({p['advocate']})" for p in items[:limit]]
+        if len(items) > limit:
+            shown.append(f"{len(items) - limit:,} more")
+        return join_words(shown)
+
+    sentences = [f"This brief rates the evidence cited for {total:,} "
+                 f"position{'s' if total != 1 else ''}."]
+    if strong:
+        sentences.append(f"{len(strong):,} {_are(strong)} supported by moderate- or "
+                         f"high-certainty evidence: {names(strong)}.")
+    else:
+        sentences.append("No position is supported by moderate- or high-certainty evidence.")
+    if weak:
+        sentences.append(f"{len(weak):,} {_are(weak)} supported only by low- or very-low-"
+                         f"certainty evidence, so the true effect may differ substantially: "
+                         f"{names(weak)}.")
+    if contested:
+        sentences.append(f"{len(contested):,} {_are(contested)} contested, with evidence of "
+                         f"equal certainty on both sides: {names(contested)}.")
+    if contradicted:
+        sentences.append(f"For {len(contradicted):,}, the strongest cited evidence points the "
+                         f"other way: {names(contradicted)}.")
+    if unsupported:
+        sentences.append(f"{len(unsupported):,} rest{'s' if len(unsupported) == 1 else ''} "
+                         f"on opinion alone, which GRADE does not rate: {names(unsupported)}.")
+    if overstated:
+        sentences.append(f"{overstated:,} characterization{'s' if overstated != 1 else ''} of "
+                         "a study claim more certainty than the study's design supports.")
+    return sentences
+
+
+def _are(items: list) -> str:
+    return "is" if len(items) == 1 else "are"
+
+
+def build_appendix(assessment: Assessment) -> dict:
+    """The evidence profile: one row per study (its best citation), maybe summarised."""
+    c = assessment.citations
+    ranked = c.sort_values(["study_id", "score", "line"], ascending=[True, False, True],
+                           kind="stable")
+    best = ranked.drop_duplicates("study_id")
+    varies = c.groupby("study_id")["indirectness"].nunique().gt(1)
+    best = best.sort_values(["score", "study_id"], ascending=[False, True], kind="stable")
+    total = len(best)
+    shown = best
+    if total > APPENDIX_FULL_LIMIT:
+        half = APPENDIX_FULL_LIMIT // 2
+        shown = pd.concat([best.head(half), best.tail(half)])
+    rows = []
+    designs = assessment.rubric.designs
+    for r in _records(shown):
+        row = _citation_row(r, designs)
+        row["indirectness_varies"] = bool(varies.get(r["study_id"], False))
+        row["positions"] = int((c["study_id"] == r["study_id"]).sum()) if total <= 200 else None
+        rows.append(row)
+    counts = best["certainty"].value_counts()
+    graded = c[c["score"] > 0]
+    domain_counts = {d: graded[d].value_counts().to_dict() for d in DOMAINS}
+    return {"rows": rows, "total": total, "omitted": total - len(shown),
+            "domain_counts": domain_counts,
+            "by_certainty": [(lvl, int(counts.get(lvl, 0))) for lvl in
+                             (*LEVELS[::-1], NOT_RATED)]}
+
+
+def build_methods(assessment: Assessment) -> dict:
+    """Methods page data: rubric identity, level meanings, rules that fired."""
+    c = assessment.citations
+    rubric = assessment.rubric
+    fired = [{"id": rule.id, "domain": DOMAIN_LABELS[rule.domain], "reason": rule.reason,
+              "judgment": rule.judgment or "by count of concerns",
+              "count": int(c[f"{rule.domain}_rule"].eq(rule.id).sum())}
+             for rule in rubric.rules]
+    explicit = {DOMAIN_LABELS[d]: int(c[f"{d}_source"].eq("explicit").sum()) for d in DOMAINS}
+    starts = {}
+    for d in rubric.designs.values():
+        starts.setdefault(d.start, []).append(d.label)
+    return {
+        "name": rubric.name, "version": rubric.version,
+        "levels": [{"level": lvl, "symbols": SYMBOLS[lvl], "words": WORDS[lvl],
+                    "meaning": MEANINGS[lvl]} for lvl in (*LEVELS[::-1], NOT_RATED)],
+        "starts": starts, "review_start": rubric.review_start,
+        "rules": fired, "explicit": explicit,
+        "simplifications": SIMPLIFICATIONS,
+    }
+
+
+def build_context(assessment: Assessment, settings: Settings, date: str,
+                  changes: dict | None = None) -> dict:
+    """Everything the templates need, as plain data."""
+    positions = build_positions(assessment)
+    e = assessment.evidence
+    from pathlib import PurePath
+
+    return {
+        "settings": settings,
+        "title": settings.title,
+        "date": date,
+        "positions": positions,
+        "summary": plain_summary(positions),
+        "appendix": build_appendix(assessment),
+        "methods": build_methods(assessment),
+        "changes": changes,
+        "provenance": {"file": PurePath(e.path).name, "sha256": e.sha256,
+                       "sha12": e.sha256[:12], "rubric": assessment.rubric.name,
+                       "rubric_version": assessment.rubric.version, "date": date,
+                       "grader_version": __version__},
+        "counts": {"positions": len(positions),
+                   "studies": int(assessment.citations["study_id"].nunique()),
+                   "citations": len(assessment.citations)},
+        "advocates": list(dict.fromkeys(p["advocate"] for p in positions)),
+    }

@@ -1,0 +1,89 @@
+"""Small pure formatting helpers, registered as Jinja filters."""
+
+from __future__ import annotations
+
+import re
+
+from grader.vocab import SYMBOLS, WORDS
+
+LONG_CELL = 600
+VERDICT_WORDS = {
+    "supported": "Supported",
+    "contested": "Contested",
+    "contradicted": "Contradicted",
+    "unsupported": "Unsupported",
+}
+JUDGMENT_WORDS = {"not_serious": "not serious", "serious": "serious",
+                  "very_serious": "very serious"}
+JUDGMENT_MARKS = {"not_serious": "+", "serious": "−", "very_serious": "×"}
+
+
+def symbols(level: str) -> str:
+    """⊕ symbols for a certainty level (— for not rated)."""
+    return SYMBOLS[level]
+
+
+def words(level: str) -> str:
+    """A certainty level in words."""
+    return WORDS[level]
+
+
+def verdict_word(verdict: str) -> str:
+    """A verdict as a capitalised word."""
+    return VERDICT_WORDS[verdict]
+
+
+def judgment_word(judgment: str) -> str:
+    """A domain judgment in words."""
+    return JUDGMENT_WORDS[judgment]
+
+
+def judgment_mark(judgment: str) -> str:
+    """The symbol drawn inside a traffic-light cell."""
+    return JUDGMENT_MARKS[judgment]
+
+
+def count(n: object, singular: str, plural: str | None = None) -> str:
+    """'1 study', '3 studies'."""
+    number = int(n)  # type: ignore[arg-type]
+    return f"{number:,} {singular if number == 1 else (plural or singular + 's')}"
+
+
+def truncate(text: object, limit: int = LONG_CELL) -> str:
+    """Cut very long cells for print, saying so visibly."""
+    value = "" if text is None else str(text)
+    if len(value) <= limit:
+        return value
+    return value[:limit].rstrip() + f" … [cut at {limit} of {len(value):,} characters; full text in brief.json]"
+
+
+def doi_url(doi: str | None) -> str | None:
+    """The https link of a DOI."""
+    return f"https://doi.org/{doi}" if doi else None
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def anchor(text: str) -> str:
+    """A safe HTML id from a position id."""
+    return "p-" + re.sub(r"[^a-z0-9_-]", "-", text.lower())
+
+
+def letter(index: int) -> str:
+    """Footnote letters: a … z, then aa, ab, …"""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(97 + rest) + out
+    return out
+
+
+FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,
+                                   count, truncate, doi_url, join_words, anchor, letter)}

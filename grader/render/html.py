@@ -1,0 +1,76 @@
+"""The Jinja environment and the self-contained HTML brief."""
+
+from __future__ import annotations
+
+import base64
+import functools
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from grader.render import svg
+from grader.render.formatters import FILTERS
+
+TEXT_FONT_PACKAGE = "font_source_sans_pro"
+TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
+              ("SourceSansPro-Semibold.ttf", 600, "normal"),
+              ("SourceSansPro-It.ttf", 400, "italic"))
+SYMBOL_FONT = "grader-symbols.ttf"
+
+
+def builtin_templates() -> Path:
+    """The folder of the packaged templates."""
+    return Path(str(resources.files("grader.templates")))
+
+
+def make_environment(user_dir: Path | None = None) -> jinja2.Environment:
+    """Autoescaping Jinja environment; user templates override the built-ins, sandboxed."""
+    loaders = [jinja2.FileSystemLoader(str(builtin_templates()))]
+    env_class = jinja2.Environment
+    if user_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(str(user_dir)))
+        # A committee's shared templates are untrusted code: no attribute games.
+        env_class = ImmutableSandboxedEnvironment
+    env = env_class(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
+                    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                    keep_trailing_newline=True)
+    env.filters.update(FILTERS)
+    env.globals.update(evidence_map=lambda positions: Markup(svg.evidence_map(positions)),
+                       certainty_bars=lambda counts: Markup(svg.certainty_bars(counts)))
+    return env
+
+
+@functools.cache
+def font_css() -> str:
+    """@font-face rules embedding the packaged fonts as data: URIs (same on every machine)."""
+    faces = []
+    text_dir = resources.files(TEXT_FONT_PACKAGE).joinpath("files")
+    for name, weight, style in TEXT_FACES:
+        data = base64.b64encode(text_dir.joinpath(name).read_bytes()).decode()
+        faces.append(f"@font-face {{ font-family: 'Grader Text'; font-weight: {weight}; "
+                     f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
+    symbols = resources.files("grader.templates.fonts").joinpath(SYMBOL_FONT).read_bytes()
+    faces.append("@font-face { font-family: 'Grader Symbols'; "
+                 f"src: url(data:font/ttf;base64,{base64.b64encode(symbols).decode()}); }}")
+    return "\n".join(faces)
+
+
+def stylesheet(env: jinja2.Environment) -> str:
+    """brief.css from the templates in use (a user's copy if given)."""
+    source, _, _ = env.loader.get_source(env, "brief.css")
+    return source
+
+
+def render_html(context: dict, env: jinja2.Environment) -> str:
+    """The brief as one self-contained HTML document (CSS and fonts inline)."""
+    css = Markup(font_css() + "\n" + stylesheet(env))
+    return env.get_template("brief.html.j2").render(**context, inline_css=css)
+
+
+def render_markdown(context: dict, env: jinja2.Environment) -> str:
+    """The brief as Markdown, for pasting into committee documents."""
+    md_env = env.overlay(autoescape=False)
+    return md_env.get_template("brief.md.j2").render(**context)
