@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import textwrap
 from xml.sax.saxutils import escape
 
-from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, WORDS
+from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, SYMBOLS, WORDS
 
 # Okabe–Ito colour-blind-safe palette; shape and position carry the meaning too.
 SUPPORT_COLOUR = "#0072B2"
@@ -12,14 +13,15 @@ OPPOSE_COLOUR = "#D55E00"
 OPINION_COLOUR = "#7a7a7a"
 JUDGMENT_COLOURS = {"not_serious": "#009E73", "serious": "#E69F00", "very_serious": "#D55E00"}
 
-MAP_ROWS_PER_FIGURE = 18
-_LABEL_W, _COL_W, _GAP, _OPINION_W = 172, 60, 14, 54
-_CHIP_H, _HEAD_H, _PAD = 11, 30, 5
-_MAX_CHIPS = 6
+MAP_ROWS_PER_FIGURE = 14
+_LABEL_W, _COL_W, _OPINION_W = 176, 100, 74
+_CHIP_H, _HEAD_H, _PAD = 12, 30, 4
+_MAX_CHIPS = 5
 _FONT = "font-family=\"Grader Text, Grader Symbols, sans-serif\""
+_STANCE_COLOUR = {"supports": SUPPORT_COLOUR, "opposes": OPPOSE_COLOUR}
 
 
-def _text(x: float, y: float, text: str, size: float = 7.5, anchor: str = "start",
+def _text(x: float, y: float, text: str, size: float = 8, anchor: str = "start",
           weight: int = 400, fill: str = "#222") -> str:
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
             f'font-weight="{weight}" fill="{fill}" {_FONT}>{escape(text)}</text>')
@@ -29,82 +31,95 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _marker(x: float, cy: float, kind: str) -> str:
+    """● supports, ■ opposes, ○ opinion: shape and colour both carry the stance."""
+    if kind == "supports":
+        return f'<circle cx="{x:.1f}" cy="{cy:.1f}" r="3.4" fill="{SUPPORT_COLOUR}"/>'
+    if kind == "opposes":
+        return (f'<rect x="{x - 3.2:.1f}" y="{cy - 3.2:.1f}" width="6.4" height="6.4" '
+                f'fill="{OPPOSE_COLOUR}"/>')
+    return (f'<circle cx="{x:.1f}" cy="{cy:.1f}" r="3.1" fill="none" '
+            f'stroke="{OPINION_COLOUR}" stroke-width="1.2"/>')
+
+
 def _chips(x: float, y: float, rows: list[dict], kind: str) -> list[str]:
-    colour = {"supports": SUPPORT_COLOUR, "opposes": OPPOSE_COLOUR}.get(kind, OPINION_COLOUR)
     out = []
     shown = rows if len(rows) <= _MAX_CHIPS else rows[: _MAX_CHIPS - 1]
     for i, r in enumerate(shown):
         cy = y + i * _CHIP_H + _CHIP_H / 2
-        if kind == "supports":
-            out.append(f'<circle cx="{x + 5:.1f}" cy="{cy:.1f}" r="3.2" fill="{colour}"/>')
-        elif kind == "opposes":
-            out.append(f'<rect x="{x + 1.8:.1f}" y="{cy - 3.2:.1f}" width="6.4" height="6.4" '
-                       f'fill="{colour}"/>')
-        else:
-            out.append(f'<circle cx="{x + 5:.1f}" cy="{cy:.1f}" r="3" fill="none" '
-                       f'stroke="{colour}" stroke-width="1.2"/>')
-        label = _short(r["study_id"], 11) + ("*" if r.get("overstated") else "")
-        out.append(_text(x + 11, cy + 2.6, label, 7))
+        out.append(_marker(x + 6, cy, kind))
+        label = _short(r["study_id"], 15) + (" *" if r.get("overstated") else "")
+        out.append(_text(x + 13, cy + 2.8, label, 8))
     if len(rows) > _MAX_CHIPS:
         cy = y + (_MAX_CHIPS - 1) * _CHIP_H + _CHIP_H / 2
-        out.append(_text(x + 11, cy + 2.6, f"+{len(rows) - _MAX_CHIPS + 1} more", 7,
+        out.append(_text(x + 13, cy + 2.8, f"+{len(rows) - _MAX_CHIPS + 1:,} more", 8,
                          fill="#555"))
     return out
 
 
+def _lane_height(cells: list[list[dict]]) -> float:
+    return max([min(len(c), _MAX_CHIPS) for c in cells] + [1]) * _CHIP_H + 2 * _PAD
+
+
 def _map_figure(positions: list[dict], first_number: int) -> str:
-    levels = LEVELS  # very_low … high, left to right within each panel
-    oppose_x = _LABEL_W
-    support_x = oppose_x + 4 * _COL_W + _GAP
-    opinion_x = support_x + 4 * _COL_W + _GAP
+    level_x = _LABEL_W
+    opinion_x = level_x + len(LEVELS) * _COL_W
     width = opinion_x + _OPINION_W
     parts = []
     y = _HEAD_H
     for number, p in enumerate(positions, start=first_number):
-        cells: dict[tuple[str, str], list[dict]] = {}
+        by_cell: dict[tuple[str, str], list[dict]] = {}
         for r in p["rows"]:
-            cells.setdefault((r["stance"], r["certainty"]), []).append(r)
-        stack = max([min(len(v), _MAX_CHIPS) for v in cells.values()]
-                    + [min(len(p["opinion"]), _MAX_CHIPS), 2])
-        height = stack * _CHIP_H + 2 * _PAD
-        if number % 2 == 0:
-            parts.append(f'<rect x="0" y="{y}" width="{width}" height="{height}" '
-                         'fill="#f4f4f1"/>')
-        parts.append(_text(4, y + _PAD + 8, f"P{number} · {_short(p['advocate'], 22)}",
-                           7.5, weight=600))
-        parts.append(_text(4, y + _PAD + 18, _short(p["position"], 44), 6.8, fill="#444"))
-        for i, level in enumerate(levels):
-            for stance, x0 in (("opposes", oppose_x), ("supports", support_x)):
-                rows = cells.get((stance, level), [])
-                parts += _chips(x0 + i * _COL_W + 3, y + _PAD, rows, stance)
-        parts += _chips(opinion_x + 3, y + _PAD, p["opinion"], "opinion")
-        y += height
+            by_cell.setdefault((r["stance"], r["certainty"]), []).append(r)
+        lanes = [(stance, [by_cell.get((stance, lvl), []) for lvl in LEVELS])
+                 for stance in ("supports", "opposes")]
+        heights = [_lane_height(cells) for _, cells in lanes]
+        block = sum(heights)
+        parts.append(f'<rect x="0" y="{y:.1f}" width="{width}" height="{block:.1f}" '
+                     f'fill="{"#f3f4f1" if number % 2 else "#ffffff"}"/>')
+        parts.append(_text(3, y + 11, f"P{number}", 9, weight=600))
+        parts.append(_text(24, y + 11, _short(p["advocate"], 24), 8, weight=600))
+        claim = textwrap.wrap(p["position"], 44)
+        if len(claim) > 2:
+            claim = [claim[0], _short(claim[1] + " " + claim[2], 44)]
+        for i, line in enumerate(claim):
+            parts.append(_text(3, y + 21 + 8.5 * i, line, 7.2, fill="#444"))
+        lane_y = y
+        for (stance, cells), height in zip(lanes, heights, strict=True):
+            word = "for" if stance == "supports" else "against"
+            parts.append(_text(level_x - 4, lane_y + _PAD + 9, word, 7, "end",
+                               fill=_STANCE_COLOUR[stance]))
+            for i, rows in enumerate(cells):
+                parts += _chips(level_x + i * _COL_W + 2, lane_y + _PAD, rows, stance)
+            lane_y += height
+        parts.append(f'<line x1="{level_x}" y1="{y + heights[0]:.1f}" x2="{opinion_x}" '
+                     f'y2="{y + heights[0]:.1f}" stroke="#d9d9d4" stroke-width="0.5" '
+                     'stroke-dasharray="2 2"/>')
+        parts += _chips(opinion_x + 2, y + _PAD, p["opinion"], "opinion")
+        y += block
+        parts.append(f'<line x1="0" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" '
+                     'stroke="#b9bdc2" stroke-width="0.6"/>')
     grid = []
-    for x0 in (oppose_x, support_x):
-        for i in range(5):
-            x = x0 + i * _COL_W
-            grid.append(f'<line x1="{x}" y1="{_HEAD_H - 10}" x2="{x}" y2="{y}" '
-                        'stroke="#c9c9c4" stroke-width="0.5"/>')
-        for i, level in enumerate(levels):
-            grid.append(_text(x0 + i * _COL_W + _COL_W / 2, _HEAD_H - 3,
-                              WORDS[level], 6.8, "middle", fill="#444"))
-    grid.append(f'<line x1="{opinion_x}" y1="{_HEAD_H - 10}" x2="{opinion_x}" y2="{y}" '
-                'stroke="#c9c9c4" stroke-width="0.5"/>')
-    heads = [
-        _text(oppose_x + 2 * _COL_W, 9, "■ Opposing evidence, by certainty →", 8, "middle",
-              600, OPPOSE_COLOUR),
-        _text(support_x + 2 * _COL_W, 9, "● Supporting evidence, by certainty →", 8, "middle",
-              600, SUPPORT_COLOUR),
-        _text(opinion_x + _OPINION_W / 2, 9, "○ Opinion", 8, "middle", 600, OPINION_COLOUR),
-        _text(opinion_x + _OPINION_W / 2, _HEAD_H - 3, "not rated", 6.8, "middle",
-              fill="#444"),
-    ]
+    for i in range(len(LEVELS) + 1):
+        x = level_x + i * _COL_W
+        grid.append(f'<line x1="{x}" y1="{_HEAD_H - 12}" x2="{x}" y2="{y:.1f}" '
+                    'stroke="#c9c9c4" stroke-width="0.5"/>')
+    for i, level in enumerate(LEVELS):
+        cx = level_x + i * _COL_W + _COL_W / 2
+        grid.append(_text(cx, _HEAD_H - 14, WORDS[level], 8.5, "middle", 600))
+        grid.append(_text(cx, _HEAD_H - 4, SYMBOLS[level], 8, "middle", fill="#444"))
+    grid.append(_text(opinion_x + _OPINION_W / 2, _HEAD_H - 14, "Opinion", 8.5, "middle",
+                      600))
+    grid.append(_text(opinion_x + _OPINION_W / 2, _HEAD_H - 4, "not rated", 7.5, "middle",
+                      fill="#444"))
+    grid.append(_text(3, _HEAD_H - 14, "Position", 8.5, weight=600))
+    grid.append(_text(3, _HEAD_H - 4, "● for   ■ against   ○ opinion", 7.5, fill="#444"))
     height = y + 2
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="evidence-map" role="img" '
-            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-            f'<title>Evidence map: each position\'s citations placed by certainty, '
-            f'opposing on the left, supporting on the right</title>'
-            + "".join(heads + parts + grid) + "</svg>")
+            f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}">'
+            "<title>Evidence map: each position's citations placed by certainty, "
+            "supporting and opposing evidence in separate lanes</title>"
+            + "".join(parts + grid) + "</svg>")
 
 
 def evidence_map(positions: list[dict]) -> str:
