@@ -25,6 +25,7 @@ class RawTable:
     lines: list[int]  # the line (spreadsheet row) of each record; the header is line 1
     data: bytes = b""  # the file's bytes, for hashing and attaching to the brief
     warnings: list[Problem] = field(default_factory=list)
+    header_line: int = 1  # later than 1 when blank rows come before the header
 
 
 def normalize_name(text: str) -> str:
@@ -126,7 +127,7 @@ def _split_header(name: str, records: list[list[str]], lines: list[int],
     body = [(r, n) for r, n in zip(records[first + 1:], lines[first + 1:], strict=True)
             if any(c.strip() for c in r)]
     return RawTable(name, header, [r for r, _ in body], [n for _, n in body],
-                    warnings=warnings)
+                    warnings=warnings, header_line=lines[first])
 
 
 def _read_xlsx(data: bytes, name: str, sheet: str | None) -> RawTable:

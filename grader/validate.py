@@ -63,15 +63,15 @@ def _check_header(table: RawTable) -> tuple[list[str], list[Problem]]:
         if not name:
             continue
         if name in seen:
-            problems.append(Problem(table.path, 1, name,
+            problems.append(Problem(table.path, table.header_line, name,
                 "column appears twice in the header; keep one"))
         seen.add(name)
         if name not in COLUMN:
-            problems.append(Problem(table.path, 1, name,
+            problems.append(Problem(table.path, table.header_line, name,
                 "unknown column, ignored", "warning"))
     for column in COLUMNS:
         if column.required != "no" and column.name not in seen:
-            problems.append(Problem(table.path, 1, column.name,
+            problems.append(Problem(table.path, table.header_line, column.name,
                 "required column is missing from the header"))
     return [n for n in table.header if n in COLUMN], problems
 
@@ -137,7 +137,9 @@ def _schema(rubric: Rubric) -> pa.DataFrameSchema:
             checks.append(pa.Check(lambda s: ~s.str.fullmatch(_WHOLE)
                                    | (pd.to_numeric(s, errors="coerce") <= year_max),
                                    error="future"))
-        columns[c.name] = pa.Column(object, checks, nullable=c.required != "row")
+        # No dtype check: every cell is a string or NA by construction, and pandas 3
+        # stores some columns as `str`, which an `object` dtype check would reject.
+        columns[c.name] = pa.Column(None, checks, nullable=c.required != "row")
     return pa.DataFrameSchema(columns)
 
 

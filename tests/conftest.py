@@ -1,0 +1,61 @@
+"""Shared fixtures: a CLI runner and small evidence CSVs written to tmp_path."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+HEADER = ("position_id", "position", "advocate", "study_id", "citation", "design", "stance")
+
+
+def make_rows(*rows: dict, header: tuple[str, ...] | None = None) -> str:
+    """CSV text for citation rows given as dicts; missing required cells get defaults.
+
+    With no rows, one valid RCT citation supporting position `p1`. Columns are the
+    required ones plus any a row names, in first-seen order.
+    """
+    defaults = {"position_id": "p1", "position": "The drug works.", "advocate": "Smith",
+                "study_id": "Doe2020", "citation": "Doe J. A trial. 2020.", "design": "rct",
+                "stance": "supports"}
+    rows = rows or ({},)
+    columns = list(header or HEADER)
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    lines = [",".join(columns)]
+    for row in rows:
+        full = {**defaults, **row}
+        lines.append(",".join(_quote(str(full.get(c, ""))) for c in columns))
+    return "\n".join(lines) + "\n"
+
+
+def _quote(cell: str) -> str:
+    if any(ch in cell for ch in ',"\n\r'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click CliRunner (click ≥ 8.2 keeps stderr apart: use result.stderr)."""
+    return CliRunner()
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """write_csv(text, name="evidence.csv", encoding="utf-8") → path of the written file.
+
+    Text is written byte for byte (no newline translation); pass bytes to write raw.
+    """
+
+    def write(text: str | bytes, name: str = "evidence.csv", encoding: str = "utf-8"):
+        path = tmp_path / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def rows():
+    """The make_rows helper: rows(dict, ...) → CSV text of valid citations."""
+    return make_rows
