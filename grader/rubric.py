@@ -325,6 +325,9 @@ def _derive(frame: pd.DataFrame, rubric: Rubric,
     default = default.mask(no_info.ne(""),
                            "No information on " + no_info + " (blank cell): not downgraded.")
     judgment = pd.Series(np.array(JUDGMENTS)[penalty.clip(lower=0)], index=frame.index)
+    # A rule that fired still says which attributes it could not check.
+    reason = reason.mask(reason.notna() & no_info.ne(""),
+                         reason + " No information on " + no_info + " (blank cell).")
     return judgment, reason.fillna(default), rule_id
 
 
