@@ -147,6 +147,7 @@ class _RubricChecker:
     def __init__(self, name: str):
         self.name = name
         self.problems: list[Problem] = []
+        self.design_ids: tuple[str, ...] = ()
 
     def fail(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.name, None, where, message))
@@ -156,6 +157,7 @@ class _RubricChecker:
             if not isinstance(raw.get(key), str) or not raw.get(key).strip():
                 self.fail(key, "required: a non-empty string")
         designs = self._designs(raw.get("designs"))
+        self.design_ids = tuple(designs)
         review_start = self._table("review_start", raw.get("review_start", {}))
         for key in ("rct", "mixed", "observational", "blank"):
             if review_start.get(key) not in LEVELS:
@@ -256,7 +258,22 @@ class _RubricChecker:
                           ", n_below")
             elif not isinstance(value, list):
                 self.fail(f"{where}.{key}", "must be a list of values")
+            else:
+                allowed = self._condition_values(key)
+                wrong = [v for v in value if v not in allowed or type(v) is not type(
+                    next(iter(allowed), v))]
+                if wrong:
+                    self.fail(f"{where}.{key}", f"{wrong[0]!r} never matches; use values from: "
+                              f"{', '.join(str(a).lower() for a in allowed)}")
         return dict(raw)
+
+    def _condition_values(self, key: str) -> tuple:
+        """The values a condition on a citation attribute can match."""
+        if key in ("randomized_design", "randomized", "peer_reviewed", "stopped_early"):
+            return (True, False)
+        if key == "design":
+            return tuple(self.design_ids)
+        return COLUMN[key].values
 
 
 # --- rating ---------------------------------------------------------------

@@ -10,7 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from grader.errors import InvalidInput, Problem
-from grader.read import RawTable, normalize_name
+from grader.read import RawTable
 from grader.rubric import Rubric
 from grader.vocab import COLUMN, COLUMNS, ENUM_ALIASES, FALSE_WORDS, TRUE_WORDS, Column
 
@@ -103,6 +103,9 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         s = out[column.name]
         if column.kind in ("enum", "design", "bool"):
             s = s.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+        if column.kind == "bool":  # one spelling, so that `yes` and `true` agree
+            s = s.replace({**dict.fromkeys(TRUE_WORDS, "yes"),
+                           **dict.fromkeys(FALSE_WORDS, "no")})
         if column.kind == "enum" and column.name in ENUM_ALIASES:
             s = s.replace(ENUM_ALIASES[column.name])
         if column.kind == "design":

@@ -259,6 +259,16 @@ def test_conflicting_study_attributes_are_an_error(write_csv):
     assert "'12' conflicts with '10' on line 2" in found[0].message
 
 
+def test_equivalent_spellings_on_two_rows_agree(write_csv):
+    rows = [{"position_id": "p1", "stopped_early": "yes", "peer_reviewed": "1",
+             "blinded": "yes", "doi": "https://doi.org/10.1000/x1", "design": "RCT"},
+            {"position_id": "p2", "stopped_early": "True", "peer_reviewed": "Y",
+             "blinded": "double", "doi": "10.1000/x1", "design": "randomised trial"}]
+    got = cited(write_csv(make_rows(*rows)))
+    assert [(bool(r["stopped_early"]), r["blinded"], r["design"]) for r in got] == [
+        (True, "double", "rct")] * 2
+
+
 def test_conflicting_position_attributes_are_an_error(write_csv):
     rows = [{"study_id": "Doe2020", "advocate": "Smith"},
             {"study_id": "Roe2021", "advocate": "Jones"}]

@@ -499,6 +499,12 @@ BROKEN = [
                  id="synonyms-not-a-list"),
     pytest.param('Only {n} participants', 'Only {size} participants',
                  "rules[1].reason: {size} is not a column", id="unknown-reason-field"),
+    pytest.param('{ blinded = ["none"] }', '{ blinded = ["nonee"] }',
+                 "rules[0].concerns[0].when.blinded: 'nonee' never matches",
+                 id="condition-value-typo"),
+    pytest.param('randomized_design = [true]', 'randomized_design = ["yes"]',
+                 "rules[0].when.randomized_design: 'yes' never matches",
+                 id="condition-value-not-boolean"),
     pytest.param('observational = "low"', 'observational = "weak"',
                  "review_start.observational", id="bad-review-start"),
 ]
