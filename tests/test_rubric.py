@@ -183,6 +183,16 @@ def test_blank_blinding_is_no_information_not_a_downgrade(rated):
     assert got["certainty"] == "high"
 
 
+STOPPED_BLANK_BLINDING = case(design="rct", stopped_early="yes", n="1000")
+
+
+def test_blank_blinding_beside_a_real_concern_is_still_no_information(rated):
+    got = rated(STOPPED_BLANK_BLINDING)
+    assert got["risk_of_bias"] == "serious"  # one concern, not two
+    assert "stopped early" in got["risk_of_bias_reason"]
+    assert "No information on blinding" in got["risk_of_bias_reason"]
+
+
 def test_single_blind_is_not_unblinded(rated):
     assert rated(SINGLE_BLIND)["risk_of_bias"] == "not_serious"
 
