@@ -188,7 +188,20 @@ class _RubricChecker:
                 synonyms = []
             designs[key] = Design(key, str(spec.get("label", key)), spec.get("start"),
                                   bool(spec.get("randomized", False)), tuple(synonyms))
+        self._unique_spellings(designs)
         return designs
+
+    def _unique_spellings(self, designs: dict[str, Design]) -> None:
+        from grader.read import normalize_name
+
+        owner: dict[str, str] = {}
+        for design in designs.values():
+            for word in dict.fromkeys(normalize_name(w) for w in
+                                      (design.id, design.label, *design.synonyms)):
+                if owner.setdefault(word, design.id) != design.id:
+                    self.fail(f"designs.{design.id}.synonyms",
+                              f"{word!r} already names design {owner[word]}; "
+                              "a spelling may name one design only")
 
     def _rule(self, i: int, raw: dict) -> Rule:
         where = f"rules[{i}]"

@@ -82,7 +82,7 @@ def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Proble
                         f"row has {len(r)} cells but the header has {width}; "
                         "remove the extra cells or quote cells that contain the delimiter")
                 for r, line in zip(table.records, table.lines, strict=True)
-                if len(r) > width and any(c.strip() for c in r[width:])]
+                if len(r) > width]
     rows = [r[:width] + [""] * (width - len(r)) for r in table.records]
     frame = pd.DataFrame(rows, columns=range(width), dtype=object)
     frame.columns = [table.header[i] if table.header[i] in COLUMN else f"_ignored{i}"

@@ -94,9 +94,9 @@ def _best(rows: list[dict], verdict: str) -> dict | None:
 
 
 def _overstatement(row: dict) -> str:
+    """'very low, case series of 5': the grade and what earned it."""
     n = f" of {row['n']:,}" if row["n"] is not None else ""
-    return (f"graded {WORDS[row['certainty']].lower()}, "
-            f"{row['design_label'].lower()}{n}")
+    return f"{WORDS[row['certainty']].lower()}, {row['design_label'].lower()}{n}"
 
 
 def build_positions(assessment: Assessment) -> list[dict]:
