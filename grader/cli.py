@@ -213,5 +213,137 @@ def rubric(rubric_path):
     click.echo(load_rubric(rubric_path).text, nl=False)
 
 
+
+@main.command()
+@click.argument("old", type=EXISTING_FILE)
+@click.argument("new", type=EXISTING_FILE)
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
+              show_default=True, help="Terminal text, Markdown tables, or JSON.")
+@rubric_option
+@input_options
+@handle_errors
+def diff(old, new, fmt, rubric_path, sheet, max_size):
+    """Show what changed between two versions of the evidence.
+
+    OLD and NEW are each a CSV, an .xlsx, or a brief PDF (its attached CSV is used).
+    Both are rated with the same rubric; the diff lists studies added, removed or
+    changed (certainty before → after, and which columns changed) and positions whose
+    verdict or certainty changed.
+
+    \b
+    Example:
+      grader diff out/brief.pdf evidence.csv --format md
+    """
+    from grader import diff as differ
+
+    result = differ.diff_files(old, new, rubric=rubric_path, sheet=sheet,
+                               max_bytes=int(max_size * 1e6))
+    for version in (result.old, result.new):
+        _report_problems(version.assessment.evidence.warnings)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    elif fmt == "md":
+        click.echo(differ.to_markdown(result), nl=False)
+    else:
+        click.echo(differ.to_text(result), nl=False)
+
+
+@main.command()
+@click.argument("brief", type=EXISTING_FILE)
+@click.option("-o", "--output", "output", required=True, metavar="FILE",
+              type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Where to write the attached file ('-' for standard output).")
+@handle_errors
+def extract(brief, output):
+    """Write the evidence file attached to a brief PDF, byte for byte.
+
+    \b
+    Example:
+      grader extract out/brief.pdf -o evidence-as-built.csv
+    """
+    from grader.extract import attached_evidence, extract_attached
+
+    if str(output) == "-":
+        _, data = attached_evidence(brief)
+        click.get_binary_stream("stdout").write(data)
+        return
+    name, size = extract_attached(brief, output)
+    click.echo(f"{brief}: wrote {name} ({size:,} bytes) to {output}", err=True)
+
+
+@main.command()
+@click.argument("csv", type=EXISTING_FILE, default="evidence.csv")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default="out", show_default=True, help="Folder for the outputs.")
+@click.option("--format", "formats", default="pdf", show_default=True, callback=_formats,
+              help="Comma-separated outputs: pdf, html, json, md.")
+@click.option("--title", help="Title of the brief (overrides the settings file).")
+@click.option("--settings", "settings_path", type=EXISTING_FILE, metavar="FILE",
+              help="TOML settings; default: grader.toml beside the CSV, if present.")
+@rubric_option
+@click.option("--templates", "templates_dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+              help="Folder of templates overriding the built-in ones (sandboxed).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only one line per rebuild and errors: no progress or warnings.")
+@input_options
+@handle_errors
+def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir, quiet,
+          sheet, max_size):
+    """Rebuild the brief on every save of the evidence file, until Ctrl-C.
+
+    Each rebuild prints one line saying what changed. A save with errors prints them
+    and keeps the previous outputs; the next good save rebuilds. The rubric, settings
+    and templates are watched too.
+
+    \b
+    Example:
+      grader watch evidence.csv --out out --format pdf,html
+    """
+    from grader.build import BuildOptions
+    from grader.watch import watch as watch_loop
+
+    options = BuildOptions(csv=csv, out_dir=out_dir, formats=formats, title=title,
+                           settings_path=settings_path, rubric_path=rubric_path,
+                           templates_dir=templates_dir, sheet=sheet,
+                           max_bytes=int(max_size * 1e6),
+                           progress=not quiet and sys.stderr.isatty())
+
+    def report(event) -> None:
+        if not quiet or event.problems:
+            _report_problems(p for p in event.problems
+                             if not quiet or p.severity == "error")
+        click.echo(event.message)
+
+    if not quiet:
+        click.echo(f"watching {csv} (Ctrl-C to stop)", err=True)
+    try:
+        watch_loop(options, on_result=report)
+    except KeyboardInterrupt:
+        pass
+    if not quiet:
+        click.echo("stopped watching", err=True)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--force", is_flag=True, help="Overwrite existing starter files.")
+@handle_errors
+def init(folder, force):
+    """Start a new debate: a starter evidence.csv, a short GUIDE.md and grader.toml.
+
+    The starter table has every column and one example row per pattern; `grader build`
+    accepts it as it is. Existing files are never overwritten without --force.
+
+    \b
+    Example:
+      grader init ketamine-debate && cd ketamine-debate && grader build
+    """
+    from grader.scaffold import scaffold
+
+    for path in scaffold(folder, force=force):
+        click.echo(f"wrote {path}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

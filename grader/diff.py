@@ -1,0 +1,262 @@
+"""Compare two versions of the evidence: studies added, removed or changed, and verdicts."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from grader import report
+from grader.pipeline import Assessment, assess
+from grader.read import DEFAULT_MAX_BYTES
+from grader.rubric import Rubric, load_rubric
+from grader.vocab import COLUMNS, NOT_RATED, WORDS
+
+STUDY_FIELDS = tuple(c.name for c in COLUMNS if c.level == "study" and c.name != "study_id")
+CITATION_FIELDS = tuple(c.name for c in COLUMNS if c.level == "citation")
+_FIELD_ORDER = {c.name: i for i, c in enumerate(COLUMNS)}
+
+
+@dataclass
+class Version:
+    """One version of the evidence, rated: where it came from and what it says."""
+
+    path: str  # as given on the command line (a PDF's attachment as PDF#name)
+    name: str  # short name for the brief: the file's name, or "NAME in BRIEF.pdf"
+    sha256: str  # of the evidence file itself (for a PDF: of its attached file)
+    assessment: Assessment
+
+
+@dataclass
+class Diff:
+    """What changed from one version of the evidence to the next."""
+
+    old: Version
+    new: Version
+    studies: list[dict]
+    positions: list[dict]
+
+    def to_json(self) -> dict:
+        """The diff as a JSON-ready document."""
+        rubric = self.new.assessment.rubric
+        return {"old": {"path": self.old.path, "sha256": self.old.sha256},
+                "new": {"path": self.new.path, "sha256": self.new.sha256},
+                "rubric": {"name": rubric.name, "version": rubric.version},
+                "studies": self.studies, "positions": self.positions}
+
+
+def load_version(path: Path, *, rubric: Rubric | Path | None = None, sheet: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Version:
+    """Read and rate a CSV, an .xlsx, or the evidence file attached to a brief PDF."""
+    from grader.extract import attached_evidence, is_pdf
+
+    path = Path(path)
+    if not (path.suffix.lower() == ".pdf" or is_pdf(path)):
+        a = assess(path, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
+        return Version(str(path), path.name, a.evidence.sha256, a)
+    name, data = attached_evidence(path)
+    safe = Path(name).name or "evidence.csv"
+    with tempfile.TemporaryDirectory(prefix="grader-diff-") as tmp:
+        copy = Path(tmp) / safe
+        copy.write_bytes(data)
+        a = assess(copy, rubric=rubric, sheet=sheet, max_bytes=max_bytes,
+                   display=f"{path}#{safe}")
+    return Version(f"{path}#{safe}", f"{safe} in {path.name}", a.evidence.sha256, a)
+
+
+def diff_files(old: Path, new: Path, *, rubric: Rubric | Path | None = None,
+               sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Diff:
+    """Rate both versions with the same rubric and compare them."""
+    if not isinstance(rubric, Rubric):
+        rubric = load_rubric(rubric)
+    before = load_version(old, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
+    after = load_version(new, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
+    studies, positions = compare(before.assessment, after.assessment)
+    return Diff(before, after, studies, positions)
+
+
+def brief_changes(old_path: Path, new: Assessment) -> dict:
+    """The 'Changes since' section of a brief: old is rated with the new brief's rubric."""
+    old = load_version(old_path, rubric=new.rubric)
+    studies, positions = compare(old.assessment, new)
+    return {"old": old.name, "old_sha12": old.sha256[:12], "studies": studies,
+            "positions": positions}
+
+
+# --- comparing two assessments -------------------------------------------------------
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _study_values(a: Assessment) -> dict[str, dict]:
+    c = _plain(a.evidence.citations)
+    first = c.drop_duplicates("study_id").set_index("study_id")
+    return first[list(STUDY_FIELDS)].to_dict("index")
+
+
+def _citation_values(a: Assessment) -> dict[tuple[str, str], dict]:
+    c = _plain(a.evidence.citations).set_index(["position_id", "study_id"])
+    return c[list(CITATION_FIELDS)].to_dict("index")
+
+
+def compare(old: Assessment, new: Assessment) -> tuple[list[dict], list[dict]]:
+    """Studies added, removed or changed, and positions whose verdict or certainty moved."""
+    return _compare_studies(old, new), _compare_positions(old, new)
+
+
+def _compare_studies(old: Assessment, new: Assessment) -> list[dict]:
+    level_old = {s["study_id"]: s["certainty"] for s in report.studies(old)}
+    level_new = {s["study_id"]: s["certainty"] for s in report.studies(new)}
+    fields_old, fields_new = _study_values(old), _study_values(new)
+    cited_old, cited_new = _citation_values(old), _citation_values(new)
+    out = []
+    for sid in [*level_new, *(s for s in level_old if s not in level_new)]:
+        before, after = level_old.get(sid), level_new.get(sid)
+        if before is None or after is None:
+            out.append({"study_id": sid, "change": "added" if before is None else "removed",
+                        "before": before, "after": after, "fields": []})
+            continue
+        changed = {f for f in STUDY_FIELDS if fields_old[sid][f] != fields_new[sid][f]}
+        keys_old = {k for k in cited_old if k[1] == sid}
+        keys_new = {k for k in cited_new if k[1] == sid}
+        if keys_old != keys_new:
+            changed.add("position_id")
+        for key in keys_old & keys_new:
+            changed |= {f for f in CITATION_FIELDS if cited_old[key][f] != cited_new[key][f]}
+        if changed or before != after:
+            out.append({"study_id": sid, "change": "changed", "before": before,
+                        "after": after, "fields": sorted(changed, key=_FIELD_ORDER.get)})
+    return out
+
+
+def _compare_positions(old: Assessment, new: Assessment) -> list[dict]:
+    p_old = {p["position_id"]: p for p in report.positions(old)}
+    p_new = {p["position_id"]: p for p in report.positions(new)}
+    out = []
+    for pid in [*p_new, *(p for p in p_old if p not in p_new)]:
+        before, after = p_old.get(pid), p_new.get(pid)
+        if before and after and (before["verdict"], before["certainty"]) == (
+                after["verdict"], after["certainty"]):
+            continue
+        out.append({"position_id": pid,
+                    "change": "added" if not before else "removed" if not after else "changed",
+                    "verdict_before": before["verdict"] if before else None,
+                    "verdict_after": after["verdict"] if after else None,
+                    "before": before["certainty"] if before else None,
+                    "after": after["certainty"] if after else None})
+    return out
+
+
+# --- renderings --------------------------------------------------------------------
+
+
+def word(level: str | None) -> str:
+    """A certainty level in words for text: 'very low', 'not rated', or '—' for none."""
+    if level is None:
+        return "—"
+    return "not rated" if level == NOT_RATED else WORDS[level].lower()
+
+
+def _counts(items: list[dict]) -> str:
+    kinds = ("added", "removed", "changed")
+    return ", ".join(f"{sum(i['change'] == k for i in items)} {k}" for k in kinds)
+
+
+def _position_change(p: dict) -> str:
+    parts = []
+    if p["verdict_before"] != p["verdict_after"]:
+        parts.append(f"verdict {p['verdict_before'] or '—'} → {p['verdict_after'] or '—'}")
+    if p["before"] != p["after"]:
+        parts.append(f"certainty {word(p['before'])} → {word(p['after'])}")
+    return "; ".join(parts)
+
+
+def to_text(diff: Diff) -> str:
+    """The diff for the terminal."""
+    lines = [f"old: {diff.old.path} (sha256 {diff.old.sha256[:12]})",
+             f"new: {diff.new.path} (sha256 {diff.new.sha256[:12]})", ""]
+    if not diff.studies and not diff.positions:
+        return "\n".join([*lines, "No study or position changed."]) + "\n"
+    if diff.studies:
+        width = max(len(s["study_id"]) for s in diff.studies)
+        lines.append(f"Studies: {_counts(diff.studies)}")
+        for s in diff.studies:
+            what = f"   {', '.join(s['fields'])}" if s["fields"] else ""
+            lines.append(f"  {s['change']:<8} {s['study_id']:<{width}}  "
+                         f"{word(s['before'])} → {word(s['after'])}{what}")
+        lines.append("")
+    if diff.positions:
+        width = max(len(p["position_id"]) for p in diff.positions)
+        lines.append(f"Positions: {_counts(diff.positions)}")
+        for p in diff.positions:
+            lines.append(f"  {p['change']:<8} {p['position_id']:<{width}}  "
+                         f"{_position_change(p)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def to_markdown(diff: Diff) -> str:
+    """The diff as Markdown tables, for committee papers."""
+    lines = [f"## Changes since {_cell(diff.old.name)}", "",
+             f"Compared `{diff.old.path}` (sha256 `{diff.old.sha256[:12]}`) with "
+             f"`{diff.new.path}` (sha256 `{diff.new.sha256[:12]}`).", ""]
+    if not diff.studies and not diff.positions:
+        return "\n".join([*lines, "No study or position changed."]) + "\n"
+    if diff.studies:
+        lines += ["| Study | Change | Certainty before → after | What changed |",
+                  "|---|---|---|---|"]
+        lines += [f"| {_cell(s['study_id'])} | {s['change']} | {word(s['before'])} → "
+                  f"{word(s['after'])} | {', '.join(s['fields'])} |" for s in diff.studies]
+        lines.append("")
+    if diff.positions:
+        lines += ["| Position | Change | Verdict before → after | Certainty before → after |",
+                  "|---|---|---|---|"]
+        lines += [f"| {p['position_id']} | {p['change']} | {p['verdict_before'] or '—'} → "
+                  f"{p['verdict_after'] or '—'} | {word(p['before'])} → {word(p['after'])} |"
+                  for p in diff.positions]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def summary(studies: list[dict], positions: list[dict], limit: int = 3) -> str:
+    """One line: 'Yoon2019 changed (very low → low); 1 position verdict changed'."""
+    parts = []
+    for s in studies[:limit]:
+        if s["change"] == "added":
+            parts.append(f"{s['study_id']} added ({word(s['after'])})")
+        elif s["change"] == "removed":
+            parts.append(f"{s['study_id']} removed")
+        elif s["before"] != s["after"]:
+            parts.append(f"{s['study_id']} changed ({word(s['before'])} → {word(s['after'])})")
+        else:
+            parts.append(f"{s['study_id']} changed ({', '.join(s['fields'])})")
+    if len(studies) > limit:
+        parts.append(f"{len(studies) - limit} other {_plural(len(studies) - limit, 'study')}")
+    changed = [p for p in positions if p["change"] == "changed"]
+    verdicts = sum(p["verdict_before"] != p["verdict_after"] for p in changed)
+    certainties = len(changed) - verdicts
+    added = sum(p["change"] == "added" for p in positions)
+    removed = sum(p["change"] == "removed" for p in positions)
+    if verdicts:
+        parts.append(f"{verdicts} position {_plural(verdicts, 'verdict')} changed")
+    if certainties:
+        parts.append(f"{certainties} position {_plural(certainties, 'certainty')} changed")
+    if added:
+        parts.append(f"{added} {_plural(added, 'position')} added")
+    if removed:
+        parts.append(f"{removed} {_plural(removed, 'position')} removed")
+    return "; ".join(parts) or "no study or position changed"
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
