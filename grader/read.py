@@ -143,12 +143,12 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> RawTable:
             f"no sheet named {sheet!r}; the sheets are: {', '.join(book.sheetnames)}")])
     ws = book[sheet] if sheet else book.worksheets[0]
     records, lines = [], []
-    for offset, row in enumerate(ws.iter_rows(values_only=True)):
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = [_xlsx_cell_text(v) for v in row]
         while cells and cells[-1] == "":
             cells.pop()
         records.append(cells)
-        lines.append((ws.min_row or 1) + offset)
+        lines.append(number)  # iter_rows starts at row 1, blank leading rows included
     book.close()
     return _split_header(name, records, lines, [])
 
