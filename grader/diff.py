@@ -162,8 +162,8 @@ def word(level: str | None) -> str:
 
 
 def _counts(items: list[dict]) -> str:
-    kinds = ("added", "removed", "changed")
-    return ", ".join(f"{sum(i['change'] == k for i in items)} {k}" for k in kinds)
+    counts = {k: sum(i["change"] == k for i in items) for k in ("added", "removed", "changed")}
+    return ", ".join(f"{n} {k}" for k, n in counts.items() if n)
 
 
 def _position_change(p: dict) -> str:
@@ -183,11 +183,12 @@ def to_text(diff: Diff) -> str:
         return "\n".join([*lines, "No study or position changed."]) + "\n"
     if diff.studies:
         width = max(len(s["study_id"]) for s in diff.studies)
+        levels = [f"{word(s['before'])} → {word(s['after'])}" for s in diff.studies]
+        level_width = max(len(text) for text in levels)
         lines.append(f"Studies: {_counts(diff.studies)}")
-        for s in diff.studies:
-            what = f"   {', '.join(s['fields'])}" if s["fields"] else ""
+        for s, level in zip(diff.studies, levels, strict=True):
             lines.append(f"  {s['change']:<8} {s['study_id']:<{width}}  "
-                         f"{word(s['before'])} → {word(s['after'])}{what}")
+                         f"{level:<{level_width}}  {', '.join(s['fields'])}".rstrip())
         lines.append("")
     if diff.positions:
         width = max(len(p["position_id"]) for p in diff.positions)
