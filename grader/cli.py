@@ -265,7 +265,7 @@ def extract(brief, output):
 
     if str(output) == "-":
         _, data = attached_evidence(brief)
-        click.get_binary_stream("stdout").write(data)
+        click.echo(data, nl=False)
         return
     name, size = extract_attached(brief, output)
     click.echo(f"{brief}: wrote {name} ({size:,} bytes) to {output}", err=True)

@@ -25,24 +25,27 @@ def attached_evidence(pdf: Path) -> tuple[str, bytes]:
         raise InvalidInput([Problem(str(pdf), None, None,
                                     "not a PDF file; give a brief built by `grader build`")])
     try:
-        attachments = pypdf.PdfReader(pdf).attachments
-        files = [(name, data) for name, versions in attachments.items() for data in versions]
+        # attachment_list, not attachments: the latter lists a file under both its
+        # /F (PDFDocEncoding) and /UF (Unicode) names when they differ.
+        files = [(a.alternative_name or a.name, a.content,
+                  str(getattr(a, "associated_file_relationship", "") or ""))
+                 for a in pypdf.PdfReader(pdf).attachment_list]
     except Exception as exc:  # pypdf raises many types for a damaged file
         raise InvalidInput([Problem(str(pdf), None, None,
                                     f"cannot read this PDF ({type(exc).__name__}: {exc})")]) \
             from None
-    evidence = [(n, d) for n, d in files if Path(n).suffix.lower() in EVIDENCE_SUFFIXES]
-    if len(files) == 1:
-        return files[0]
-    if len(evidence) == 1:
-        return evidence[0]
+    for chosen in (files,
+                   [f for f in files if f[2] == "/Source"],
+                   [f for f in files if Path(f[0]).suffix.lower() in EVIDENCE_SUFFIXES]):
+        if len(chosen) == 1:
+            return chosen[0][0], chosen[0][1]
     if not files:
         raise InvalidInput([Problem(str(pdf), None, None,
                                     "has no attached evidence file; only briefs built by "
                                     "`grader build` (PDF format) carry their CSV")])
     raise InvalidInput([Problem(str(pdf), None, None,
                                 f"has {len(files)} attached files "
-                                f"({', '.join(n for n, _ in files)}); expected one evidence "
+                                f"({', '.join(f[0] for f in files)}); expected one evidence "
                                 "file")])
 
 
