@@ -42,8 +42,14 @@ def judge(rated: pd.DataFrame) -> pd.DataFrame:
 
 def _ids(rated: pd.DataFrame, mask: pd.Series) -> pd.Series:
     """Study ids per position where mask holds, strongest first, in input order on ties."""
-    chosen = rated.loc[mask, ["position_id", "study_id", "score", "line"]]
-    chosen = chosen.sort_values(["score", "line"], ascending=[False, True], kind="stable")
-    lists = chosen.groupby("position_id", sort=False)["study_id"].agg(list)
-    index = rated["position_id"].drop_duplicates()
-    return pd.Series([lists.get(p, []) for p in index], index=index.values)
+    # Sorted and split with numpy, one list per position (issue #7: a groupby agg(list)
+    # called Python per group and took most of judge's time at 100,000 citations).
+    group, positions = pd.factorize(rated["position_id"])
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    rows = rows[np.lexsort((rated["line"].to_numpy()[rows], -rated["score"].to_numpy()[rows],
+                            group[rows]))]
+    studies = rated["study_id"].to_numpy(dtype=object)[rows]
+    bounds = np.searchsorted(group[rows], np.arange(len(positions) + 1))
+    return pd.Series([studies[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:],
+                                                             strict=True)],
+                     index=np.asarray(positions, dtype=object))

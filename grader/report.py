@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 
 from grader.pipeline import Assessment
@@ -99,10 +100,11 @@ def to_score_csv(assessment: Assessment) -> str:
     """One CSV row per citation, text cells safe to open in a spreadsheet."""
     frame = assessment.citations[list(SCORE_CSV_COLUMNS)].copy()
     frame["overstated"] = frame["overstated"].map({True: "yes", False: "no"})
-    text_columns = [c for c in SCORE_CSV_COLUMNS if c != "score"]
-    frame[text_columns] = frame[text_columns].astype("string").fillna("")
-    risky = frame[text_columns].apply(lambda s: s.str.startswith(_FORMULA_TRIGGERS))
-    frame[text_columns] = frame[text_columns].mask(risky, "'" + frame[text_columns])
+    for column in (c for c in SCORE_CSV_COLUMNS if c != "score"):
+        # Each distinct value is neutralised once, then spread over the rows (issue #7).
+        codes, uniques = pd.factorize(frame[column])
+        safe = np.array([neutralize(str(u)) for u in uniques] + [""], dtype=object)
+        frame[column] = safe[codes]
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -98,9 +99,12 @@ def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Proble
 
 def _normalize(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """Trim cells, blank → NA, and spell enumerations, yes/no and DOIs canonically."""
-    out = frame.apply(lambda s: s.str.strip()).replace("", pd.NA)
+    out = {}
     for column in COLUMNS:
-        s = out[column.name]
+        # Each distinct spelling is normalised once and spread back over the rows: a
+        # column repeats a few values over thousands of rows (vectorised, issue #7).
+        codes, uniques = pd.factorize(frame[column.name], use_na_sentinel=False)
+        s = pd.Series(uniques, dtype=object).str.strip().replace("", pd.NA)
         if column.kind in ("enum", "design", "bool"):
             s = s.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
         if column.kind == "bool":  # one spelling, so that `yes` and `true` agree
@@ -114,8 +118,8 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
             s = s.str.replace(_DOI_PREFIXES, "", regex=True, case=False)
         if column.kind == "int":
             s = s.str.replace(r"(?<=\d)[,_ ](?=\d{3}\b)", "", regex=True)
-        out[column.name] = s
-    return out
+        out[column.name] = s.to_numpy(dtype=object)[codes]
+    return pd.DataFrame(out, index=frame.index, dtype=object)
 
 
 def _schema(rubric: Rubric) -> pa.DataFrameSchema:
@@ -200,31 +204,54 @@ def _shown(value: object, limit: int = 60) -> str:
 
 def _inherit(frame: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Fill study and position columns from the rows that give them; report conflicts."""
+    # Vectorised over integer codes (issue #7): a groupby per column re-hashed the keys
+    # thirty times. Rows are in file order, so a group's first row is its first line.
     problems = []
-    lines = frame.index.to_series()
+    lines = frame.index.to_numpy()
     for level, key in (("study", "study_id"), ("position", "position_id")):
-        keys = frame[key]
-        first_line = lines.groupby(keys).transform("min")
+        keys = frame[key].to_numpy(dtype=object)
+        group, _ = pd.factorize(keys)  # -1 where the key is blank
+        has_key = group >= 0
+        first_row = _first_rows(group, has_key)
         for column in (c for c in COLUMNS if c.level == level and c.name != key):
-            values = frame[column.name]
-            given = values.notna() & keys.notna()
-            first_value = values[given].groupby(keys[given]).transform("first")
-            first_at = lines[given].groupby(keys[given]).transform("first")
-            clash = first_value.ne(values[given])
-            for line in clash[clash].index:
-                problems.append(Problem(path, int(line), column.name,
-                    f"{_shown(values[line])} conflicts with {_shown(first_value[line])} "
-                    f"on line {first_at[line]} for {level} {keys[line]}; "
-                    f"a {level}'s {column.name} must agree on every row (or be blank)"))
-            filled = keys.map(values[given].groupby(keys[given]).first()).astype(values.dtype)
-            frame[column.name] = values.fillna(filled)
+            codes, uniques = pd.factorize(frame[column.name])  # -1 where blank
+            given = (codes >= 0) & has_key
+            first_given = _first_rows(group, given)  # per group: row of its first value
+            at = _lookup(first_given, group)
+            first_code = _lookup(codes, at)
+            clash = given & (codes != first_code)
+            for i in np.flatnonzero(clash):
+                problems.append(Problem(path, int(lines[i]), column.name,
+                    f"{_shown(uniques[codes[i]])} conflicts with "
+                    f"{_shown(uniques[first_code[i]])} on line {lines[at[i]]} for {level} "
+                    f"{keys[i]}; a {level}'s {column.name} must agree on every row "
+                    "(or be blank)"))
+            table = np.append(np.asarray(uniques, dtype=object), pd.NA)
+            frame[column.name] = table[np.where(codes >= 0, codes, first_code)]
             if column.required == "group":
-                missing = frame[column.name].isna() & keys.notna() & lines.eq(first_line)
-                for line in missing[missing].index:
-                    problems.append(Problem(path, int(line), column.name,
-                        f"{level} {keys[line]} has no {column.name} on any of its rows; "
+                for g in np.flatnonzero((first_given < 0) & (first_row >= 0)):
+                    i = first_row[g]
+                    problems.append(Problem(path, int(lines[i]), column.name,
+                        f"{level} {keys[i]} has no {column.name} on any of its rows; "
                         "give it on at least one"))
     return frame, problems
+
+
+def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """table[index], and -1 where index is -1."""
+    out = np.full(len(index), -1, dtype=np.intp)
+    known = index >= 0
+    out[known] = table[index[known]]
+    return out
+
+
+def _first_rows(group: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each group code, the first row where mask holds (-1 if none)."""
+    rows = np.flatnonzero(mask)
+    first = np.full(group.max(initial=-1) + 1, -1, dtype=np.intp)
+    found, index = np.unique(group[rows], return_index=True)
+    first[found] = rows[index]
+    return first
 
 
 def _duplicate_citations(frame: pd.DataFrame, path: str) -> list[Problem]:
