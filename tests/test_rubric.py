@@ -347,7 +347,8 @@ UPGRADES = [
     ("cohort", {"large_effect": "very_large"}, "high"),
     ("case_control", {"dose_response": "yes"}, "moderate"),
     ("cross_sectional", {"plausible_confounding": "yes"}, "moderate"),
-    ("single_arm_trial", {"large_effect": "large", "dose_response": "yes"}, "high"),
+    ("single_arm_trial", {"large_effect": "large", "dose_response": "yes", "question": "safety"},
+     "high"),
     ("case_series", {"large_effect": "large"}, "low"),
     ("pharmacovigilance", {"dose_response": "y"}, "low"),
     ("cohort", {"large_effect": "no", "dose_response": "no"}, "low"),
@@ -508,7 +509,7 @@ BROKEN = [
     pytest.param('synonyms = ["sr"]', 'synonyms = "sr"', "designs.systematic_review.synonyms",
                  id="synonyms-not-a-list"),
     pytest.param('Only {n} participants', 'Only {size} participants',
-                 "rules[1].reason: {size} is not a column", id="unknown-reason-field"),
+                 "rules[3].reason: {size} is not a column", id="unknown-reason-field"),
     pytest.param('{ blinded = ["none"] }', '{ blinded = ["nonee"] }',
                  "rules[0].concerns[0].when.blinded: 'nonee' never matches",
                  id="condition-value-typo"),
@@ -546,3 +547,28 @@ def test_broken_rubric_lists_every_problem(tmp_path):
     where = [p.column for p in caught.value.problems]
     assert "rules[0].domain" in where
     assert len([w for w in where if re.fullmatch(r"designs\.\w+\.start", w)]) == 3
+
+
+@pytest.mark.parametrize(("row", "judgment"), [
+    (case(design="single_arm_trial", question="efficacy", n="1000"), "serious"),
+    (case(design="single_arm_trial", question="safety", n="1000"), "not_serious"),
+    (case(design="cohort", control="none", question="efficacy", n="1000"), "serious"),
+    (case(design="cohort", control="placebo", question="efficacy", n="1000"), "not_serious"),
+], ids=["single-arm-efficacy", "single-arm-safety", "no-control-efficacy", "controlled"])
+def test_uncontrolled_designs_on_efficacy_questions_have_serious_risk_of_bias(rated, row,
+                                                                             judgment):
+    got = rated(row)
+    assert got["risk_of_bias"] == judgment
+    assert got["risk_of_bias_source"] == "derived"
+    if judgment == "serious":
+        assert "natural course" in got["risk_of_bias_reason"]
+
+
+NOTED = case(design="rct", n="1000", inconsistency="serious",
+             notes="I2 = 80% across the pooled trials")
+
+
+def test_explicit_judgment_footnote_quotes_the_notes(rated):
+    got = rated(NOTED)
+    assert got["inconsistency_reason"] == ("Judged serious in the evidence table (explicit "
+                                           "judgment): I2 = 80% across the pooled trials")

@@ -126,50 +126,83 @@ def build_positions(assessment: Assessment) -> list[dict]:
     return out
 
 
+def position_refs(items: list[dict], limit: int = 12) -> str:
+    """'P2–P5, P8 and P11': position numbers with consecutive runs joined."""
+    numbers = [p["number"] for p in items]
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"P{r[0]}" if len(r) == 1 else f"P{r[0]}–P{r[-1]}" for r in runs]
+    if len(parts) > limit:
+        parts = parts[:limit] + [f"{len(parts) - limit:,} more"]
+    return join_words(parts)
+
+
+def _with_best(items: list[dict], limit: int = 6) -> str:
+    shown = [f"P{p['number']} ({p['best']['study_id']}, {WORDS[p['certainty']].lower()})"
+             if p["best"] else f"P{p['number']}" for p in items[:limit]]
+    if len(items) > limit:
+        shown.append(f"{len(items) - limit:,} more")
+    return join_words(shown)
+
+
+def _advocate_sentence(advocate: str, items: list[dict]) -> str:
+    groups = [
+        ("at moderate or high certainty",
+         [p for p in items if p["verdict"] == "supported" and p["score"] >= 3]),
+        ("at low or very low certainty",
+         [p for p in items if p["verdict"] == "supported" and p["score"] < 3]),
+    ]
+    parts = [f"{len(g)} supported {label}" for label, g in groups if g]
+    for verdict, label in (("contested", "contested"), ("contradicted", "contradicted"),
+                           ("unsupported", "resting on opinion alone")):
+        n = sum(p["verdict"] == verdict for p in items)
+        if n:
+            parts.append(f"{n} {label}")
+    noun = "position" if len(items) == 1 else "positions"
+    return f"{advocate}: {len(items)} {noun}, {join_words(parts)}."
+
+
 def plain_summary(positions: list[dict]) -> list[str]:
-    """Plain-language sentences generated from the verdicts."""
-    total = len(positions)
+    """Plain-language sentences generated from the verdicts, citing positions by number."""
     strong = [p for p in positions if p["verdict"] == "supported" and p["score"] >= 3]
     weak = [p for p in positions if p["verdict"] == "supported" and p["score"] < 3]
     contested = [p for p in positions if p["verdict"] == "contested"]
     contradicted = [p for p in positions if p["verdict"] == "contradicted"]
     unsupported = [p for p in positions if p["verdict"] == "unsupported"]
     overstated = sum(len(p["overstated"]) for p in positions)
+    cited = sum(len(p["rows"]) + len(p["opinion"]) for p in positions)
 
-    def names(items: list[dict], limit: int = 4) -> str:
-        shown = [f"“{truncate(p['position'], 90)}” ({p['advocate']})" for p in items[:limit]]
-        if len(items) > limit:
-            shown.append(f"{len(items) - limit:,} more")
-        return join_words(shown)
-
-    sentences = [f"This brief rates the evidence cited for {total:,} "
-                 f"position{'s' if total != 1 else ''}."]
+    sentences = []
     if strong:
-        sentences.append(f"{len(strong):,} {_are(strong)} supported by moderate- or "
-                         f"high-certainty evidence: {names(strong)}.")
+        sentences.append(f"Well supported, by moderate- or high-certainty evidence: "
+                         f"{_with_best(strong)}.")
     else:
         sentences.append("No position is supported by moderate- or high-certainty evidence.")
     if weak:
-        sentences.append(f"{len(weak):,} {_are(weak)} supported only by low- or very-low-"
-                         f"certainty evidence, so the true effect may differ substantially: "
-                         f"{names(weak)}.")
+        sentences.append("Supported only by low- or very-low-certainty evidence, so the true "
+                         f"effect may differ substantially: {position_refs(weak)}.")
     if contested:
-        sentences.append(f"{len(contested):,} {_are(contested)} contested, with evidence of "
-                         f"equal certainty on both sides: {names(contested)}.")
+        sentences.append("Contested, with equally certain evidence on both sides: "
+                         f"{position_refs(contested)}.")
     if contradicted:
-        sentences.append(f"For {len(contradicted):,}, the strongest cited evidence points the "
-                         f"other way: {names(contradicted)}.")
+        sentences.append("Contradicted: the most certain evidence cited points the other way: "
+                         f"{_with_best(contradicted)}.")
     if unsupported:
-        sentences.append(f"{len(unsupported):,} rest{'s' if len(unsupported) == 1 else ''} "
-                         f"on opinion alone, which GRADE does not rate: {names(unsupported)}.")
+        sentences.append("Resting on opinion alone, which GRADE does not rate: "
+                         f"{position_refs(unsupported)}.")
     if overstated:
-        sentences.append(f"{overstated:,} characterization{'s' if overstated != 1 else ''} of "
-                         "a study claim more certainty than the study's design supports.")
+        sentences.append(f"{overstated:,} of {cited:,} citations are described with more "
+                         "certainty than the study earned (see “Claimed versus graded”).")
+    advocates: dict[str, list[dict]] = {}
+    for p in positions:
+        advocates.setdefault(p["advocate"], []).append(p)
+    if 1 < len(advocates) <= 6:
+        sentences += [_advocate_sentence(a, items) for a, items in advocates.items()]
     return sentences
-
-
-def _are(items: list) -> str:
-    return "is" if len(items) == 1 else "are"
 
 
 def build_appendix(assessment: Assessment) -> dict:

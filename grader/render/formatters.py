@@ -57,6 +57,14 @@ def truncate(text: object, limit: int = LONG_CELL) -> str:
     return value[:limit].rstrip() + f" … [cut at {limit} of {len(value):,} characters; full text in brief.json]"
 
 
+def clip(text: object, limit: int = 120) -> str:
+    """Shorten to a word boundary with an ellipsis (the full text is in the section)."""
+    value = "" if text is None else str(text)
+    if len(value) <= limit:
+        return value
+    return value[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def doi_url(doi: str | None) -> str | None:
     """The https link of a DOI."""
     return f"https://doi.org/{doi}" if doi else None
@@ -86,4 +94,4 @@ def letter(index: int) -> str:
 
 
 FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,
-                                   count, truncate, doi_url, join_words, anchor, letter)}
+                                   count, truncate, clip, doi_url, join_words, anchor, letter)}

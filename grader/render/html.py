@@ -17,6 +17,7 @@ from grader.render.formatters import FILTERS
 TEXT_FONT_PACKAGE = "font_source_sans_pro"
 TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
               ("SourceSansPro-Semibold.ttf", 600, "normal"),
+              ("SourceSansPro-Bold.ttf", 700, "normal"),
               ("SourceSansPro-It.ttf", 400, "italic"))
 SYMBOL_FONT = "grader-symbols.ttf"
 
@@ -53,8 +54,12 @@ def font_css() -> str:
         faces.append(f"@font-face {{ font-family: 'Grader Text'; font-weight: {weight}; "
                      f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
     symbols = resources.files("grader.templates.fonts").joinpath(SYMBOL_FONT).read_bytes()
-    faces.append("@font-face { font-family: 'Grader Symbols'; "
-                 f"src: url(data:font/ttf;base64,{base64.b64encode(symbols).decode()}); }}")
+    data = base64.b64encode(symbols).decode()
+    # One face for every weight and style, so bold text never reaches for a system font.
+    for weight in (400, 600, 700):
+        for style in ("normal", "italic"):
+            faces.append(f"@font-face {{ font-family: 'Grader Symbols'; font-weight: {weight}; "
+                         f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
     return "\n".join(faces)
 
 
