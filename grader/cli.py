@@ -290,11 +290,11 @@ def extract(brief, output):
 @handle_errors
 def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir, quiet,
           sheet, max_size):
-    """Rebuild the brief on every save of the evidence file, until Ctrl-C.
+    """Rebuild the brief whenever the evidence is saved.
 
-    Each rebuild prints one line saying what changed. A save with errors prints them
-    and keeps the previous outputs; the next good save rebuilds. The rubric, settings
-    and templates are watched too.
+    Runs until Ctrl-C. Each rebuild prints one line saying what changed. A save
+    with errors prints them and keeps the previous outputs; the next good save
+    rebuilds. The rubric, settings and templates are watched too.
 
     \b
     Example:
@@ -326,11 +326,12 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
 
 
 @main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.argument("folder", metavar="[DIR]", default=".",
+                type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite existing starter files.")
 @handle_errors
 def init(folder, force):
-    """Start a new debate: a starter evidence.csv, a short GUIDE.md and grader.toml.
+    """Start a debate: starter evidence.csv, GUIDE.md and grader.toml.
 
     The starter table has every column and one example row per pattern; `grader build`
     accepts it as it is. Existing files are never overwritten without --force.
