@@ -12,9 +12,11 @@ EVIDENCE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".tsv", ".txt")
 
 
 def is_pdf(path: Path) -> bool:
-    """True when the file starts like a PDF (the header may follow up to 1 KB of junk)."""
+    """True when the file starts like a PDF (a .pdf may have up to 1 KB of junk first)."""
     with open(path, "rb") as handle:
-        return PDF_MAGIC in handle.read(1024)
+        head = handle.read(1024)
+    return head.startswith(PDF_MAGIC) or (Path(path).suffix.lower() == ".pdf"
+                                          and PDF_MAGIC in head)
 
 
 def attached_evidence(pdf: Path) -> tuple[str, bytes]:
