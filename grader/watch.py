@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,11 +133,14 @@ def watch(options: BuildOptions, *, stop_event=None,
     import watchfiles
 
     report = on_result or (lambda event: None)
-    watched = {str(p) for p in inputs(options)}
-    templates = str(options.templates_dir.absolute()) if options.templates_dir else None
+    # Both spellings: some platforms report real paths (macOS: /private/var for /var).
+    watched = {str(q) for p in inputs(options) for q in (p, p.resolve())}
+    templates = ({str(q) + os.sep for q in (options.templates_dir.absolute(),
+                                            options.templates_dir.resolve())}
+                 if options.templates_dir else set())
 
     def relevant(change, path: str) -> bool:
-        return path in watched or bool(templates and path.startswith(templates + "/"))
+        return path in watched or any(path.startswith(t) for t in templates)
 
     last = signature(options)
     event, previous = rebuild(options, None)
