@@ -28,6 +28,10 @@ SIMPLIFICATIONS = (
     "downgraded when the table says so.",
     "Opinion (narrative reviews, expert opinion, editorials, letters, guidelines) is "
     "ineligible for GRADE rating; such citations are listed but never counted.",
+    "Animal and in-vitro work starts low like observational evidence, even on mechanism "
+    "questions where it is the natural evidence; it is not rated down for indirectness there.",
+    "Imprecision is judged from the number analysed alone (fewer than 400: serious; fewer "
+    "than 10: very serious), not from confidence intervals, which the table does not hold.",
 )
 
 
@@ -47,6 +51,17 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
+def _footnote_text(cell: dict, row: dict) -> str:
+    """'Risk of bias, serious: <reason>'; an explicit judgment quotes the table's note."""
+    head = f"{cell['label']}, {cell['judgment'].replace('_', ' ')}"
+    if cell["source"] != "explicit":
+        return f"{head}: {cell['reason']}"
+    if row["notes"]:
+        row["notes_quoted"] = True
+        return f"{head}, judged in the evidence table ({row['study_id']}’s note): {row['notes']}"
+    return f"{head}, judged in the evidence table (no reason given)."
+
+
 def _footnoted(rows: list[dict]) -> list[dict]:
     """Give every downgrade a footnote letter; identical reasons share one letter."""
     letters: dict[str, str] = {}
@@ -55,7 +70,7 @@ def _footnoted(rows: list[dict]) -> list[dict]:
         for cell in row["domains"]:
             if cell["judgment"] == "not_serious":
                 continue
-            text = f"{cell['label']}, {cell['judgment'].replace('_', ' ')}: {cell['reason']}"
+            text = truncate(_footnote_text(cell, row))
             if text not in letters:
                 letters[text] = letter(len(letters))
                 notes.append({"letter": letters[text], "text": text})
@@ -84,6 +99,7 @@ def _citation_row(r: dict, designs: dict) -> dict:
         "characterization": truncate(r["characterization"]) if r["characterization"] else None,
         "notes": truncate(r["notes"]) if r["notes"] else None,
         "citation": truncate(r["citation"]), "doi": r["doi"], "year": r["year"],
+        "notes_quoted": False,
     }
 
 

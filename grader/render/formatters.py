@@ -65,6 +65,11 @@ def clip(text: object, limit: int = 120) -> str:
     return value[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
+def placeholders(template: str) -> str:
+    """Show a reason template's {fields} as ‹fields› for readers."""
+    return re.sub(r"\{(\w+)\}", "‹\\1›", template)
+
+
 def doi_url(doi: str | None) -> str | None:
     """The https link of a DOI."""
     return f"https://doi.org/{doi}" if doi else None
@@ -94,4 +99,4 @@ def letter(index: int) -> str:
 
 
 FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,
-                                   count, truncate, clip, doi_url, join_words, anchor, letter)}
+                                   count, truncate, clip, placeholders, doi_url, join_words, anchor, letter)}

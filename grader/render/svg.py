@@ -13,7 +13,7 @@ OPPOSE_COLOUR = "#D55E00"
 OPINION_COLOUR = "#7a7a7a"
 JUDGMENT_COLOURS = {"not_serious": "#009E73", "serious": "#E69F00", "very_serious": "#D55E00"}
 
-MAP_ROWS_PER_FIGURE = 14
+MAP_ROWS_PER_FIGURE = 18
 _LABEL_W, _COL_W, _OPINION_W = 176, 100, 74
 _CHIP_H, _HEAD_H, _PAD = 12, 30, 4
 _MAX_CHIPS = 5
@@ -79,9 +79,9 @@ def _map_figure(positions: list[dict], first_number: int) -> str:
                      f'fill="{"#f3f4f1" if number % 2 else "#ffffff"}"/>')
         parts.append(_text(3, y + 11, f"P{number}", 9, weight=600))
         parts.append(_text(24, y + 11, _short(p["advocate"], 24), 8, weight=600))
-        claim = textwrap.wrap(p["position"], 44)
+        claim = textwrap.wrap(p["position"], 40)
         if len(claim) > 2:
-            claim = [claim[0], _short(claim[1] + " " + claim[2], 44)]
+            claim = [claim[0], _short(claim[1] + " " + claim[2], 40)]
         for i, line in enumerate(claim):
             parts.append(_text(3, y + 21 + 8.5 * i, line, 7.2, fill="#444"))
         lane_y = y
