@@ -15,10 +15,6 @@ from grader.cli import main
 from grader.pipeline import assess
 from grader.scaffold import starter_csv
 
-# WeasyPrint 70 warns when libharfbuzz-subset0 is missing, and leaves its sRGB profile open.
-pytestmark = [pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:unclosed file.*sRGB2014:ResourceWarning")]
-
 OLD = starter_csv()
 YOON = ("drug-x-safe,,,,Yoon2019,Yoon G. An open-label case series. 2019.,case_series,2019,,5,"
         + "," * 15 + "opposes,,,,\n")

@@ -9,10 +9,6 @@ from grader.build import BuildOptions, build_brief
 from grader.cli import main
 from grader.scaffold import starter_csv
 
-# WeasyPrint 70 warns when libharfbuzz-subset0 is missing, and leaves its sRGB profile open.
-pytestmark = [pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:unclosed file.*sRGB2014:ResourceWarning")]
-
 # A byte-order mark, CRLF line ends and non-ASCII text: all must survive the round trip.
 SOURCE = ("\ufeff" + starter_csv().replace("Registry", "Registre").replace("\n", "\r\n")
           .replace("a definitive trial", "« un essai définitif »")).encode("utf-8")

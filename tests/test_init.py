@@ -14,10 +14,6 @@ from grader.cli import main
 from grader.pipeline import assess
 from grader.vocab import COLUMNS
 
-# WeasyPrint 70 warns when libharfbuzz-subset0 is missing, and leaves its sRGB profile open.
-pytestmark = [pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:unclosed file.*sRGB2014:ResourceWarning")]
-
 FILES = ["GUIDE.md", "evidence.csv", "grader.toml"]
 
 

@@ -20,10 +20,6 @@ from grader.rubric import default_rubric_text
 from grader.scaffold import starter_csv
 from grader.vocab import COLUMNS
 
-# WeasyPrint 70 warns when libharfbuzz-subset0 is missing, and leaves its sRGB profile open.
-pytestmark = [pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:unclosed file.*sRGB2014:ResourceWarning")]
-
 OLD = starter_csv()
 FORMATS = ("html", "json", "md")
 

@@ -8,16 +8,11 @@ import json
 
 import openpyxl
 import pypdf
-import pytest
 
 from grader.build import BuildOptions, build_brief
 from grader.cli import main
 from grader.pipeline import assess
 from grader.scaffold import starter_csv
-
-# WeasyPrint 70 warns when libharfbuzz-subset0 is missing, and leaves its sRGB profile open.
-pytestmark = [pytest.mark.filterwarnings("ignore:HarfBuzz-Subset:DeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:unclosed file.*sRGB2014:ResourceWarning")]
 
 ROWS = list(csv.reader(io.StringIO(starter_csv())))
 HEADER = ROWS[0]
