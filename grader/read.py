@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.errors import InvalidInput, Problem
 
@@ -26,6 +27,7 @@ class RawTable:
     data: bytes = b""  # the file's bytes, for hashing and attaching to the brief
     warnings: list[Problem] = field(default_factory=list)
     header_line: int = 1  # later than 1 when blank rows come before the header
+    body: Any = None  # the records as a DataFrame of strings, when pandas tokenised them
 
 
 def normalize_name(text: str) -> str:
@@ -55,9 +57,12 @@ def read_table(path: str | Path, *, sheet: str | None = None,
 def read_csv_bytes(data: bytes, name: str) -> RawTable:
     """Decode and tokenise CSV bytes (see the contract's reading rules)."""
     text, warnings = _decode(data, name)
+    delimiter = _sniff_delimiter(text)
+    fast = _read_well_formed(text, delimiter, name, warnings)
+    if fast is not None:
+        return fast
     # csv, not pandas' parser: pandas stops at the first ragged row or bad quote,
     # and the contract wants every problem reported at once.
-    delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[list[str]] = []
     lines: list[int] = []
@@ -79,6 +84,65 @@ def read_csv_bytes(data: bytes, name: str) -> RawTable:
     if problems:
         raise InvalidInput(problems)
     return _split_header(name, records, lines, warnings)
+
+
+def _read_well_formed(text: str, delimiter: str, name: str,
+                      warnings: list[Problem]) -> RawTable | None:
+    """Tokenise a well-formed file with pandas' C parser, already as columns (fast).
+
+    None when the file needs the csv module: pandas errs (a ragged row, an unclosed
+    quote, blank lines before the header) or would silently accept what csv rejects
+    (text after a closing quote, an over-long cell). Issue #7.
+    """
+    if '"' in text and not _quotes_well_formed(text, delimiter):
+        return None
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=object,
+                            keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                            index_col=False, quotechar='"', doublequote=True,
+                            skipinitialspace=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
+    if len(text) > MAX_CELL_CHARS and any(max(map(len, c), default=0) > MAX_CELL_CHARS
+                                          for c in columns):
+        return None
+    if not len(frame) or not any(str(c[0]).strip() for c in columns):
+        return None  # blank rows before the header: the csv path finds the header line
+    # A row is blank when every cell is; most rows are decided by their first cell.
+    undecided = list(range(1, len(frame)))
+    for column in columns:
+        undecided = [i for i in undecided if not column[i].strip()]
+        if not undecided:
+            break
+    blank = set(undecided)
+    kept = [i for i in range(1, len(frame)) if i not in blank]
+    body = frame.iloc[kept] if blank else frame.iloc[1:]
+    lines = [i + 1 for i in kept]  # records counted from 1, as the csv path does
+    body.index = lines
+    return RawTable(name, [normalize_name(str(c[0])) for c in columns], [], lines,
+                    warnings=warnings, header_line=1, body=body)
+
+
+_QUOTED = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')  # a quoted cell, "" inside it a quote
+
+
+def _quotes_well_formed(text: str, delimiter: str) -> bool:
+    """Every quote opens a cell and every closing quote ends one, as csv (strict) demands.
+
+    Quoted cells are matched from the first quote on, possessively, as csv reads them, so
+    a closing quote followed by text is always found; a quote inside an unquoted cell is
+    legal but rare and also answers False (the csv path then reads the file).
+    """
+    bounds = delimiter + "\r\n"
+    for match in _QUOTED.finditer(text):
+        start, end = match.span()
+        if (start and text[start - 1] not in bounds) or (end < len(text)
+                                                          and text[end] not in bounds):
+            return False
+    return True
 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:

@@ -79,13 +79,18 @@ def _check_header(table: RawTable) -> tuple[list[str], list[Problem]]:
 
 def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
     width = len(table.header)
-    problems = [Problem(table.path, line, None,
-                        f"row has {len(r)} cells but the header has {width}; "
-                        "remove the extra cells or quote cells that contain the delimiter")
-                for r, line in zip(table.records, table.lines, strict=True)
-                if len(r) > width]
-    rows = [r[:width] + [""] * (width - len(r)) for r in table.records]
-    frame = pd.DataFrame(rows, columns=range(width), dtype=object)
+    problems = []
+    if table.body is not None:  # tokenised by pandas: already columns, none ragged
+        frame = table.body.set_axis(range(width), axis=1)
+    else:
+        problems = [Problem(table.path, line, None,
+                            f"row has {len(r)} cells but the header has {width}; "
+                            "remove the extra cells or quote cells that contain the "
+                            "delimiter")
+                    for r, line in zip(table.records, table.lines, strict=True)
+                    if len(r) > width]
+        rows = [r[:width] + [""] * (width - len(r)) for r in table.records]
+        frame = pd.DataFrame(rows, columns=range(width), dtype=object)
     frame.columns = [table.header[i] if table.header[i] in COLUMN else f"_ignored{i}"
                      for i in range(width)]
     frame = frame.loc[:, ~frame.columns.duplicated()]
