@@ -54,7 +54,8 @@ def truncate(text: object, limit: int = LONG_CELL) -> str:
     value = "" if text is None else str(text)
     if len(value) <= limit:
         return value
-    return value[:limit].rstrip() + f" … [cut at {limit} of {len(value):,} characters; full text in brief.json]"
+    return (value[:limit].rstrip() + f" … [cut at {limit} of {len(value):,} characters; "
+            "full text in brief.json]")
 
 
 def clip(text: object, limit: int = 120) -> str:
@@ -99,4 +100,5 @@ def letter(index: int) -> str:
 
 
 FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,
-                                   count, truncate, clip, placeholders, doi_url, join_words, anchor, letter)}
+                                   count, truncate, clip, placeholders, doi_url, join_words,
+                                   anchor, letter)}
