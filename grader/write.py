@@ -35,7 +35,13 @@ def _umask() -> int:
 
 
 def write_outputs(out_dir: Path, outputs: dict[str, bytes], fingerprint: str) -> None:
-    """Replace each output atomically; record the fingerprint last."""
+    """Replace each output atomically; record the fingerprint last.
+
+    The old record goes first: a build stopped between two outputs leaves a mix of old
+    and new files, which the next build must not mistake for up to date.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / MANIFEST).unlink()
     for name, data in outputs.items():
         write_atomic(out_dir / name, data)
     manifest = {"fingerprint": fingerprint,

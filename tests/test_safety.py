@@ -134,6 +134,29 @@ def test_write_atomic_failure_keeps_the_old_file_and_no_temp(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["brief.json"]
 
 
+def test_a_build_stopped_between_outputs_is_not_taken_for_up_to_date(project, monkeypatch):
+    build_brief(_options(project))
+    real = write.write_atomic
+    written = []
+
+    def fail_on_the_second(path, data):
+        written.append(path.name)
+        if len(written) == 2:
+            raise KeyboardInterrupt  # Ctrl-C after brief.html was replaced
+        real(path, data)
+
+    (project / "evidence.csv").write_text(OLD.replace(",240,", ",8,"), encoding="utf-8")
+    monkeypatch.setattr(write, "write_atomic", fail_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        build_brief(_options(project))
+    monkeypatch.setattr(write, "write_atomic", real)
+    assert written == ["brief.html", "brief.json"]
+    assert not (project / "out" / write.MANIFEST).exists()
+    # Back to the old input: outputs are a mix, so the build must not skip.
+    (project / "evidence.csv").write_text(OLD, encoding="utf-8")
+    assert not build_brief(_options(project)).skipped
+
+
 def test_new_outputs_get_ordinary_permissions(project):
     build_brief(_options(project))
     mask = os.umask(0)
