@@ -103,6 +103,13 @@ def _citation_values(a: Assessment) -> dict[tuple[str, str], dict]:
     return c[list(CITATION_FIELDS)].to_dict("index")
 
 
+def _by_study(cited: dict[tuple[str, str], dict]) -> dict[str, set[tuple[str, str]]]:
+    out: dict[str, set[tuple[str, str]]] = {}
+    for key in cited:
+        out.setdefault(key[1], set()).add(key)
+    return out
+
+
 def compare(old: Assessment, new: Assessment) -> tuple[list[dict], list[dict]]:
     """Studies added, removed or changed, and positions whose verdict or certainty moved."""
     return _compare_studies(old, new), _compare_positions(old, new)
@@ -113,6 +120,7 @@ def _compare_studies(old: Assessment, new: Assessment) -> list[dict]:
     level_new = {s["study_id"]: s["certainty"] for s in report.studies(new)}
     fields_old, fields_new = _study_values(old), _study_values(new)
     cited_old, cited_new = _citation_values(old), _citation_values(new)
+    positions_old, positions_new = _by_study(cited_old), _by_study(cited_new)
     out = []
     for sid in [*level_new, *(s for s in level_old if s not in level_new)]:
         before, after = level_old.get(sid), level_new.get(sid)
@@ -121,8 +129,7 @@ def _compare_studies(old: Assessment, new: Assessment) -> list[dict]:
                         "before": before, "after": after, "fields": []})
             continue
         changed = {f for f in STUDY_FIELDS if fields_old[sid][f] != fields_new[sid][f]}
-        keys_old = {k for k in cited_old if k[1] == sid}
-        keys_new = {k for k in cited_new if k[1] == sid}
+        keys_old, keys_new = positions_old.get(sid, set()), positions_new.get(sid, set())
         if keys_old != keys_new:
             changed.add("position_id")
         for key in keys_old & keys_new:
