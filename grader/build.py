@@ -68,20 +68,23 @@ class Progress:
         self.enabled = enabled
         self.stage = ""
         self.shown = False
+        self.lock = threading.Lock()
         self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._show) if enabled else None
         if self.timer:
             self.timer.daemon = True
             self.timer.start()
 
     def _show(self) -> None:
-        self.shown = True
-        if self.stage:
-            print(f"grader: {self.stage}…", file=sys.stderr, flush=True)
+        with self.lock:
+            self.shown = True
+            if self.stage:
+                print(f"grader: {self.stage}…", file=sys.stderr, flush=True)
 
     def __call__(self, stage: str) -> None:
-        self.stage = stage
-        if self.shown:
-            print(f"grader: {stage}…", file=sys.stderr, flush=True)
+        with self.lock:
+            self.stage = stage
+            if self.shown:
+                print(f"grader: {stage}…", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.timer:
@@ -186,12 +189,15 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     from grader import report
     from grader.pipeline import assess
     from grader.render.context import Settings, build_context
-    from grader.render.html import builtin_templates, make_environment, render_html, \
-        render_markdown
+    from grader.render.html import (
+        builtin_templates,
+        make_environment,
+        render_html,
+        render_markdown,
+    )
 
-    progress("reading and rating")
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
-                        max_bytes=options.max_bytes)
+                        max_bytes=options.max_bytes, progress=progress)
     changes = None
     if options.since:
         from grader.diff import brief_changes

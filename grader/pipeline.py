@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,15 @@ class Assessment:
 
 def assess(path: str | Path, *, rubric: Rubric | str | Path | None = None,
            sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-           display: str | None = None) -> Assessment:
+           display: str | None = None,
+           progress: Callable[[str], None] | None = None) -> Assessment:
     """Read, validate, rate and judge one evidence file."""
+    stage = progress or (lambda name: None)
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric)
+    stage("reading")
     table = read_table(path, sheet=sheet, max_bytes=max_bytes, display=display)
     evidence = validate(table, rubric)
+    stage("rating")
     rated = rate(evidence.citations, rubric)
     return Assessment(evidence, rubric, rated, judge(rated))

@@ -146,7 +146,7 @@ def test_user_templates_are_sandboxed(runner, project):
 
 # --- progress --------------------------------------------------------------------------------
 
-STAGES = ["grader: reading and rating…", "grader: rendering…", "grader: writing…"]
+STAGES = ["grader: reading…", "grader: rating…", "grader: rendering…", "grader: writing…"]
 
 
 def test_progress_names_the_stages_once_the_build_is_slow(project, monkeypatch, capsys):
