@@ -53,7 +53,7 @@ def test_placeholders_are_shown_as_guillemets():
 
 def test_position_refs_join_runs():
     items = [{"number": n} for n in (1, 2, 3, 5, 7, 8)]
-    assert position_refs(items) == "P1–P3, P5 and P7–P8"
+    assert position_refs(items) == "P1–P3, P5, P7 and P8"
 
 
 def _position(number, verdict, score, advocate="A", best=None, overstated=0):

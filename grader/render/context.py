@@ -151,7 +151,9 @@ def position_refs(items: list[dict], limit: int = 12) -> str:
             runs[-1].append(n)
         else:
             runs.append([n])
-    parts = [f"P{r[0]}" if len(r) == 1 else f"P{r[0]}–P{r[-1]}" for r in runs]
+    parts = []
+    for run in runs:  # three or more in a row read better as a range
+        parts += [f"P{run[0]}–P{run[-1]}"] if len(run) > 2 else [f"P{n}" for n in run]
     if len(parts) > limit:
         parts = parts[:limit] + [f"{len(parts) - limit:,} more"]
     return join_words(parts)
