@@ -134,7 +134,8 @@ def test_opinion_pieces_are_not_rated(scored, study_id):
 
 
 def test_significant_effects_claim_for_case_series_is_overstated(scored, rows):
-    [row] = [r for r in rows if r["position_id"] == KRYSTAL_POSITION and r["study_id"] == "Yoon2019"]
+    [row] = [r for r in rows
+             if r["position_id"] == KRYSTAL_POSITION and r["study_id"] == "Yoon2019"]
     assert row["characterization"] == "significant antidepressant effects"
     [citation] = [c for c in _citations(scored, "Yoon2019") if c["position_id"] == KRYSTAL_POSITION]
     assert citation["stance"] == "supports"
