@@ -76,7 +76,9 @@ def read_csv_bytes(data: bytes, name: str) -> RawTable:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(_csv_problem(name, start_line, str(exc)))
+            # The record's number, as every other problem (multi-line cells above shift
+            # the text line, which is given too when it differs).
+            problems.append(_csv_problem(name, row_number + 1, start_line, str(exc)))
             break
         row_number += 1
         records.append(record)
@@ -146,10 +148,22 @@ def _quotes_well_formed(text: str, delimiter: str) -> bool:
 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" is UTF-16
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InvalidInput([Problem(name, None, None,
+                "starts like UTF-16 text but does not decode as UTF-16; "
+                "save the file as 'CSV UTF-8'")]) from None
+        if "\x00" not in text:
+            return text, [Problem(name, None, None,
+                "not UTF-8; decoded as UTF-16 (byte-order mark); "
+                "save as 'CSV UTF-8' to silence this", "warning")]
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InvalidInput([Problem(name, line, None,
-            "NUL byte found: this looks like a binary file, not a CSV saved as text")])
+            "NUL byte found: this is a binary file (or UTF-16 text without a byte-order "
+            "mark), not a CSV; save or export it as 'CSV UTF-8'")])
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -171,14 +185,18 @@ def _sniff_delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
-def _csv_problem(name: str, line: int, detail: str) -> Problem:
+def _csv_problem(name: str, line: int, text_line: int, detail: str) -> Problem:
+    where = "" if text_line == line else f" (line {text_line} of the text)"
     if "field larger" in detail:
         return Problem(name, line, None,
-            f"a cell is longer than {MAX_CELL_CHARS:,} characters; shorten it")
+            f"a cell is longer than {MAX_CELL_CHARS:,} characters{where}; shorten it")
     if "end of data" in detail or "EOF" in detail:
         return Problem(name, line, None,
-            "a quoted cell opened here is never closed; add the missing '\"'")
-    return Problem(name, line, None, f"cannot parse this line as CSV ({detail})")
+            f"a quoted cell opened in this row{where} is never closed; "
+            "add the missing '\"'")
+    return Problem(name, line, None, f"cannot parse this row as CSV{where} ({detail}); "
+                   "a cell that starts with '\"' must end with '\"' right before the "
+                   "delimiter, with any quote inside it doubled (\"\")")
 
 
 def _split_header(name: str, records: list[list[str]], lines: list[int],

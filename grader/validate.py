@@ -19,7 +19,8 @@ SLUG = r"[a-z0-9][a-z0-9_-]*"
 STUDY_ID = r"[A-Za-z][A-Za-z0-9_'-]*"
 DOI = r"10\.\d{4,9}/\S+"
 _DOI_PREFIXES = r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)"
-_WHOLE = r"\d+"
+_WHOLE = r"[0-9]+"  # ASCII digits only: \d also matches digits pandas cannot parse
+MAX_DIGITS = 15  # larger numbers are typos, and would overflow a 64-bit integer
 
 
 @dataclass
@@ -149,6 +150,9 @@ def _schema(rubric: Rubric) -> pa.DataFrameSchema:
             checks.append(pa.Check(lambda s: ~s.str.fullmatch(_WHOLE)
                                    | (pd.to_numeric(s, errors="coerce") <= year_max),
                                    error="future"))
+        elif c.kind == "int":
+            checks.append(pa.Check(lambda s: ~s.str.fullmatch(_WHOLE)
+                                   | (s.str.len() <= MAX_DIGITS), error="maximum"))
         # No dtype check: every cell is a string or NA by construction, and pandas 3
         # stores some columns as `str`, which an `object` dtype check would reject.
         columns[c.name] = pa.Column(None, checks, nullable=c.required != "row")
@@ -192,9 +196,11 @@ def _cell_message(column: Column, check: str, value: object, rubric: Rubric) -> 
             return f"{shown} is negative; a whole number ≥ {column.minimum or 0} is needed"
         if any(ch in text for ch in ".,/") and text.replace(".", "", 1).isdigit():
             return f"{shown} is not a whole number; round it or leave the cell blank"
-        return f"{shown} is not a whole number"
+        return f"{shown} is not a whole number; write digits only (e.g. 240) or leave it blank"
     if check == "minimum":
         return f"{shown} is too small; the least allowed is {column.minimum}"
+    if check == "maximum":
+        return f"{shown} is too large; a whole number of at most {MAX_DIGITS} digits is needed"
     if check == "future":
         return f"{shown} is in the future; give the publication year"
     if check == "doi":
@@ -283,7 +289,8 @@ def _cross_field(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem
                 for line in said_no[said_no].index]
     nonhuman = frame["design"].isin(("animal", "in_vitro")) & frame["species"].eq("human")
     problems += [Problem(path, int(line), "species",
-                         f"'human' contradicts design {frame.at[line, 'design']}")
+                         f"'human' contradicts design {frame.at[line, 'design']}; leave "
+                         "species blank or correct the design")
                  for line in nonhuman[nonhuman].index]
     return problems
 
