@@ -69,6 +69,28 @@ def rubric_option(func):
                              "(start from `grader rubric > my.toml`).")(func)
 
 
+def brief_options(func):
+    """The input and the options that shape a brief, shared by `build` and `watch`."""
+    for option in reversed((
+        click.argument("csv", type=EXISTING_FILE, default="evidence.csv"),
+        click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                     default="out", show_default=True, help="Folder for the outputs."),
+        click.option("--format", "formats", default="pdf", show_default=True,
+                     callback=_formats, help="Comma-separated outputs: pdf, html, json, md."),
+        click.option("--title", help="Title of the brief (overrides the settings file)."),
+        click.option("--settings", "settings_path", type=EXISTING_FILE, metavar="FILE",
+                     help="TOML settings (title, exchange, journal, doi, language); "
+                          "default: grader.toml beside the CSV, if present."),
+        rubric_option,
+        click.option("--templates", "templates_dir",
+                     type=click.Path(exists=True, file_okay=False, path_type=Path),
+                     metavar="DIR",
+                     help="Folder of templates overriding the built-in ones (sandboxed)."),
+    )):
+        func = option(func)
+    return func
+
+
 def _assess(csv: Path, rubric_path, sheet, max_size):
     from grader.pipeline import assess
 
@@ -98,19 +120,7 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.argument("csv", type=EXISTING_FILE, default="evidence.csv")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default="out", show_default=True, help="Folder for the outputs.")
-@click.option("--format", "formats", default="pdf", show_default=True, callback=_formats,
-              help="Comma-separated outputs: pdf, html, json, md.")
-@click.option("--title", help="Title of the brief (overrides the settings file).")
-@click.option("--settings", "settings_path", type=EXISTING_FILE, metavar="FILE",
-              help="TOML settings (title, exchange, journal, doi); default: grader.toml "
-                   "beside the CSV, if present.")
-@rubric_option
-@click.option("--templates", "templates_dir",
-              type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder of templates overriding the built-in ones (sandboxed).")
+@brief_options
 @click.option("--since", "since", type=EXISTING_FILE, metavar="OLD",
               help="Previous CSV, .xlsx or brief PDF: adds a 'Changes since' section.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
@@ -272,18 +282,7 @@ def extract(brief, output):
 
 
 @main.command()
-@click.argument("csv", type=EXISTING_FILE, default="evidence.csv")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default="out", show_default=True, help="Folder for the outputs.")
-@click.option("--format", "formats", default="pdf", show_default=True, callback=_formats,
-              help="Comma-separated outputs: pdf, html, json, md.")
-@click.option("--title", help="Title of the brief (overrides the settings file).")
-@click.option("--settings", "settings_path", type=EXISTING_FILE, metavar="FILE",
-              help="TOML settings; default: grader.toml beside the CSV, if present.")
-@rubric_option
-@click.option("--templates", "templates_dir",
-              type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
-              help="Folder of templates overriding the built-in ones (sandboxed).")
+@brief_options
 @click.option("-q", "--quiet", is_flag=True,
               help="Only one line per rebuild and errors: no progress or warnings.")
 @input_options
