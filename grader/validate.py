@@ -46,9 +46,9 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
             "no citation rows: add one row per study cited on a position"))
     if any(p.severity == "error" for p in header_problems) or not len(frame):
         raise InvalidInput(problems)
-    frame = _normalize(frame, rubric)
-    problems += _cell_problems(frame, table.path, rubric)
-    frame, group_problems = _inherit(frame, table.path)
+    frame, distinct = _normalize(frame, rubric)
+    problems += _cell_problems(distinct, frame.index, table.path, rubric)
+    frame, group_problems = _inherit(frame, distinct, table.path)
     problems += group_problems
     problems += _duplicate_citations(frame, table.path)
     problems += _cross_field(frame, table.path, rubric)
@@ -103,9 +103,13 @@ def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Proble
     return frame[[c.name for c in COLUMNS]], problems
 
 
-def _normalize(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+Distinct = dict[str, tuple[np.ndarray, np.ndarray]]
+"""Per column: each row's code (-1 for blank) and the distinct values the codes index."""
+
+
+def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Distinct]:
     """Trim cells, blank → NA, and spell enumerations, yes/no and DOIs canonically."""
-    out = {}
+    out, distinct = {}, {}
     for column in COLUMNS:
         # Each distinct spelling is normalised once and spread back over the rows: a
         # column repeats a few values over thousands of rows (vectorised, issue #7).
@@ -124,8 +128,12 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
             s = s.str.replace(_DOI_PREFIXES, "", regex=True, case=False)
         if column.kind == "int":
             s = s.str.replace(r"(?<=\d)[,_ ](?=\d{3}\b)", "", regex=True)
-        out[column.name] = s.to_numpy(dtype=object)[codes]
-    return pd.DataFrame(out, index=frame.index, dtype=object)
+        # Spellings that normalise alike share one code from here on.
+        same, values = pd.factorize(s.to_numpy(dtype=object))
+        codes = same[codes]
+        distinct[column.name] = codes, np.asarray(values, dtype=object)
+        out[column.name] = np.append(distinct[column.name][1], pd.NA)[codes]
+    return pd.DataFrame(out, index=frame.index, dtype=object), distinct
 
 
 def _schema(rubric: Rubric) -> pa.DataFrameSchema:
@@ -159,17 +167,38 @@ def _schema(rubric: Rubric) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns)
 
 
-def _cell_problems(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem]:
+def _cell_problems(distinct: Distinct, lines: pd.Index, path: str,
+                   rubric: Rubric) -> list[Problem]:
+    """Check each distinct value of a column once; report a failure on every line it is on.
+
+    pandera sees one row per distinct value (blank included), each column padded to the
+    longest: with blanks where blanks are allowed (checks skip them), else by repeating
+    its values. 100,000 citations repeat a few thousand values (issue #7).
+    """
+    values = {name: np.append(v, pd.NA) if (codes < 0).any() else v
+              for name, (codes, v) in distinct.items()}
+    height = max(len(v) for v in values.values())
+    table = pd.DataFrame({name: np.resize(v, height) if COLUMN[name].required == "row"
+                          else np.append(v, [pd.NA] * (height - len(v)))
+                          for name, v in values.items()}, dtype=object)
     try:
-        _schema(rubric).validate(frame.reset_index(drop=False).set_index("line"), lazy=True)
+        _schema(rubric).validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
-        return [Problem(path, int(line), column,
-                        _cell_message(COLUMN[column], check, value, rubric))
-                for column, check, value, line in zip(
-                    cases["column"], cases["check"], cases["failure_case"], cases["index"],
-                    strict=True)
-                if column in COLUMN and line is not None and not pd.isna(line)]
+        failed = {(column, check, int(row) % len(values[column])): value
+                  for column, check, value, row in zip(
+                      cases["column"], cases["check"], cases["failure_case"], cases["index"],
+                      strict=True)
+                  if column in COLUMN and row is not None and not pd.isna(row)}
+        line_numbers = lines.to_numpy()
+        problems = []
+        for (column, check, k), value in failed.items():
+            codes, known = distinct[column]
+            where = codes == (k if k < len(known) else -1)
+            message = _cell_message(COLUMN[column], check, value, rubric)
+            problems += [Problem(path, int(line), column, message)
+                         for line in line_numbers[where]]
+        return problems
     return []
 
 
@@ -213,7 +242,8 @@ def _shown(value: object, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _inherit(frame: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _inherit(frame: pd.DataFrame, distinct: Distinct,
+             path: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Fill study and position columns from the rows that give them; report conflicts."""
     # Vectorised over integer codes (issue #7): a groupby per column re-hashed the keys
     # thirty times. Rows are in file order, so a group's first row is its first line.
@@ -221,11 +251,11 @@ def _inherit(frame: pd.DataFrame, path: str) -> tuple[pd.DataFrame, list[Problem
     lines = frame.index.to_numpy()
     for level, key in (("study", "study_id"), ("position", "position_id")):
         keys = frame[key].to_numpy(dtype=object)
-        group, _ = pd.factorize(keys)  # -1 where the key is blank
+        group = distinct[key][0]  # -1 where the key is blank
         has_key = group >= 0
         first_row = _first_rows(group, has_key)
         for column in (c for c in COLUMNS if c.level == level and c.name != key):
-            codes, uniques = pd.factorize(frame[column.name])  # -1 where blank
+            codes, uniques = distinct[column.name]  # -1 where blank
             given = (codes >= 0) & has_key
             first_given = _first_rows(group, given)  # per group: row of its first value
             at = _lookup(first_given, group)
