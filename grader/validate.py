@@ -313,16 +313,27 @@ def _cross_field(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem
     randomized_design = frame["design"].isin(rubric.randomized_designs)
     said_no = frame["randomized"].isin(FALSE_WORDS) & randomized_design
     problems = [Problem(path, int(line), "randomized",
-                        f"'no' contradicts design {frame.at[line, 'design']}, which is "
-                        "randomised; correct the design (e.g. nonrandomized_controlled) "
-                        "or the randomized cell")
-                for line in said_no[said_no].index]
+                        f"'no' contradicts design {frame.at[line, 'design']} of study "
+                        f"{frame.at[line, 'study_id']}, which is randomised; correct the "
+                        "design (e.g. nonrandomized_controlled) or the randomized cell")
+                for line in _once_per_study(frame, said_no)]
     nonhuman = frame["design"].isin(("animal", "in_vitro")) & frame["species"].eq("human")
     problems += [Problem(path, int(line), "species",
-                         f"'human' contradicts design {frame.at[line, 'design']}; leave "
-                         "species blank or correct the design")
-                 for line in nonhuman[nonhuman].index]
+                         f"'human' contradicts design {frame.at[line, 'design']} of study "
+                         f"{frame.at[line, 'study_id']}; leave species blank or correct "
+                         "the design")
+                 for line in _once_per_study(frame, nonhuman)]
     return problems
+
+
+def _once_per_study(frame: pd.DataFrame, mask: pd.Series) -> pd.Index:
+    """Lines of the rows where mask holds, the first of each study only.
+
+    Study columns are inherited across a study's rows, so a contradiction written once
+    would otherwise be reported on every row of the study.
+    """
+    studies = frame.loc[mask, "study_id"]
+    return studies.index[~studies.duplicated().to_numpy()]
 
 
 def _typed(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
