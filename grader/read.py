@@ -96,7 +96,8 @@ def _read_well_formed(text: str, delimiter: str, name: str,
     quote, blank lines before the header) or would silently accept what csv rejects
     (text after a closing quote, an over-long cell). Issue #7.
     """
-    if '"' in text and not _quotes_well_formed(text, delimiter):
+    longest_quoted = _longest_quoted_cell(text, delimiter) if '"' in text else 0
+    if longest_quoted is None:
         return None
     import pandas as pd
 
@@ -108,8 +109,9 @@ def _read_well_formed(text: str, delimiter: str, name: str,
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
     columns = [frame[c].to_numpy(dtype=object) for c in frame.columns]
-    if len(text) > MAX_CELL_CHARS and any(max(map(len, c), default=0) > MAX_CELL_CHARS
-                                          for c in columns):
+    # A cell is no longer than its quoted span, or else than its line.
+    if len(text) > MAX_CELL_CHARS and max(
+            longest_quoted, max(map(len, text.split("\n")))) > MAX_CELL_CHARS:
         return None
     if not len(frame) or not any(str(c[0]).strip() for c in columns):
         return None  # blank rows before the header: the csv path finds the header line
@@ -131,20 +133,21 @@ def _read_well_formed(text: str, delimiter: str, name: str,
 _QUOTED = re.compile(r'"[^"]*+(?:""[^"]*+)*+"')  # a quoted cell, "" inside it a quote
 
 
-def _quotes_well_formed(text: str, delimiter: str) -> bool:
-    """Every quote opens a cell and every closing quote ends one, as csv (strict) demands.
+def _longest_quoted_cell(text: str, delimiter: str) -> int | None:
+    """The longest quoted cell; None unless every quote opens or ends a cell, as csv demands.
 
     Quoted cells are matched from the first quote on, possessively, as csv reads them, so
     a closing quote followed by text is always found; a quote inside an unquoted cell is
-    legal but rare and also answers False (the csv path then reads the file).
+    legal but rare and also answers None (the csv path then reads the file).
     """
-    bounds = delimiter + "\r\n"
+    bounds, longest = delimiter + "\r\n", 0
     for match in _QUOTED.finditer(text):
         start, end = match.span()
         if (start and text[start - 1] not in bounds) or (end < len(text)
                                                           and text[end] not in bounds):
-            return False
-    return True
+            return None
+        longest = max(longest, end - start)
+    return longest
 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
@@ -181,7 +184,15 @@ def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    size = 1 << 16  # look at the start of the text only, growing it until a line is found
+    while True:
+        lines = text[:size].splitlines()
+        whole = lines if size >= len(text) else lines[:-1]  # the last may be cut short
+        first = next((line for line in whole if line.strip()), None)
+        if first is not None or size >= len(text):
+            break
+        size *= 4
+    first = first or ""
     return ";" if first.count(";") > first.count(",") else ","
 
 

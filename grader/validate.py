@@ -54,7 +54,7 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     problems += _cross_field(frame, table.path, rubric)
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
-    citations = _typed(frame, rubric)
+    citations = _typed(frame, rubric, distinct)
     return Evidence(table.path, hashlib.sha256(table.data).hexdigest(), table.data,
                     citations, [p for p in problems if p.severity == "warning"])
 
@@ -267,8 +267,9 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
                     f"{_shown(uniques[first_code[i]])} on line {lines[at[i]]} for {level} "
                     f"{keys[i]}; a {level}'s {column.name} must agree on every row "
                     "(or be blank)"))
-            table = np.append(np.asarray(uniques, dtype=object), pd.NA)
-            frame[column.name] = table[np.where(codes >= 0, codes, first_code)]
+            filled = np.where(codes >= 0, codes, first_code)
+            frame[column.name] = np.append(np.asarray(uniques, dtype=object), pd.NA)[filled]
+            distinct[column.name] = filled, uniques
             if column.required == "group":
                 for g in np.flatnonzero((first_given < 0) & (first_row >= 0)):
                     i = first_row[g]
@@ -336,12 +337,16 @@ def _once_per_study(frame: pd.DataFrame, mask: pd.Series) -> pd.Index:
     return studies.index[~studies.duplicated().to_numpy()]
 
 
-def _typed(frame: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+def _typed(frame: pd.DataFrame, rubric: Rubric, distinct: Distinct | None = None) -> pd.DataFrame:
     """Convert validated strings to typed columns and apply the contract's defaults."""
     out = frame.copy()
     for column in COLUMNS:
         s = out[column.name]
-        if column.kind == "bool":
+        if distinct and column.kind not in ("bool", "int"):
+            # Each distinct value becomes a string once; the rows take them by code.
+            codes, values = distinct[column.name]
+            out[column.name] = pd.array(values, dtype="string").take(codes, allow_fill=True)
+        elif column.kind == "bool":
             out[column.name] = s.map({**dict.fromkeys(TRUE_WORDS, True),
                                       **dict.fromkeys(FALSE_WORDS, False)}).astype("boolean")
         elif column.kind == "int":
