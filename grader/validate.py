@@ -179,8 +179,8 @@ def _cell_problems(distinct: Distinct, lines: pd.Index, path: str,
               for name, (codes, v) in distinct.items()}
     height = max(len(v) for v in values.values())
     table = pd.DataFrame({name: np.resize(v, height) if COLUMN[name].required == "row"
-                          else np.append(v, [pd.NA] * (height - len(v)))
-                          for name, v in values.items()}, dtype=object)
+                          else _padded(v, height) for name, v in values.items()},
+                         dtype=object)
     try:
         _schema(rubric).validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -200,6 +200,12 @@ def _cell_problems(distinct: Distinct, lines: pd.Index, path: str,
                          for line in line_numbers[where]]
         return problems
     return []
+
+
+def _padded(values: np.ndarray, height: int) -> np.ndarray:
+    out = np.full(height, pd.NA, dtype=object)
+    out[:len(values)] = values
+    return out
 
 
 def _cell_message(column: Column, check: str, value: object, rubric: Rubric) -> str:
