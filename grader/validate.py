@@ -259,11 +259,12 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
         keys = frame[key].to_numpy(dtype=object)
         group = distinct[key][0]  # -1 where the key is blank
         has_key = group >= 0
-        first_row = _first_rows(group, has_key)
+        order = np.argsort(group, kind="stable")  # rows by group, file order within one
+        first_row = _first_rows(group, order, has_key)
         for column in (c for c in COLUMNS if c.level == level and c.name != key):
             codes, uniques = distinct[column.name]  # -1 where blank
             given = (codes >= 0) & has_key
-            first_given = _first_rows(group, given)  # per group: row of its first value
+            first_given = _first_rows(group, order, given)  # per group: its first value
             at = _lookup(first_given, group)
             first_code = _lookup(codes, at)
             clash = given & (codes != first_code)
@@ -293,12 +294,18 @@ def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:
     return out
 
 
-def _first_rows(group: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """For each group code, the first row where mask holds (-1 if none)."""
-    rows = np.flatnonzero(mask)
+def _first_rows(group: np.ndarray, order: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each group code, the first row where mask holds (-1 if none).
+
+    order sorts the rows by group, stably: the first row of each run is the answer.
+    """
+    rows = order[mask[order]]
+    groups = group[rows]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(rows) else rows
     first = np.full(group.max(initial=-1) + 1, -1, dtype=np.intp)
-    found, index = np.unique(group[rows], return_index=True)
-    first[found] = rows[index]
+    found = groups[starts]
+    keep = found >= 0
+    first[found[keep]] = rows[starts][keep]
     return first
 
 
