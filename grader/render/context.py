@@ -14,6 +14,14 @@ from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, MEANINGS, NOT_RATED, SY
 APPENDIX_FULL_LIMIT = 2000
 """Above this many studies the appendix lists the weakest and strongest and summarises."""
 
+FULL_BRIEF_POSITIONS = 200
+"""Up to this many positions every position has its section; above, the PDF is a digest."""
+DIGEST_SECTIONS = 40
+"""Positions given a section (and a row in the evidence map) in a digest."""
+DIGEST_APPENDIX_ROWS = 200
+"""Studies listed in a digest's appendix (the most and the least certain halves)."""
+_ATTENTION = {"contradicted": 0, "contested": 1}
+
 SIMPLIFICATIONS = (
     "GRADE rates a body of evidence for one outcome; grader rates each citation (a study as "
     "evidence for one position) and then judges the position from its strongest citations.",
@@ -223,7 +231,22 @@ def plain_summary(positions: list[dict]) -> list[str]:
     return sentences
 
 
-def build_appendix(assessment: Assessment) -> dict:
+def select_sections(positions: list[dict]) -> list[dict]:
+    """The positions that get a section: all of them, or in a digest those most in question.
+
+    A digest (more than FULL_BRIEF_POSITIONS positions) keeps the brief within what
+    WeasyPrint lays out in reasonable time and memory (BENCHMARKS.md, "How the brief
+    scales"): contradicted, then contested positions, then those with an overstated
+    characterization, then the rest, DIGEST_SECTIONS of them, in position order.
+    """
+    if len(positions) <= FULL_BRIEF_POSITIONS:
+        return positions
+    ranked = sorted(positions, key=lambda p: (_ATTENTION.get(p["verdict"], 2),
+                                              not p["overstated"], p["number"]))
+    return sorted(ranked[:DIGEST_SECTIONS], key=lambda p: p["number"])
+
+
+def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> dict:
     """The evidence profile: one row per study (its best citation), maybe summarised."""
     c = assessment.citations
     ranked = c.sort_values(["study_id", "score", "line"], ascending=[True, False, True],
@@ -233,8 +256,8 @@ def build_appendix(assessment: Assessment) -> dict:
     best = best.sort_values(["score", "study_id"], ascending=[False, True], kind="stable")
     total = len(best)
     shown = best
-    if total > APPENDIX_FULL_LIMIT:
-        half = APPENDIX_FULL_LIMIT // 2
+    if total > limit:
+        half = limit // 2
         shown = pd.concat([best.head(half), best.tail(half)])
     rows = []
     designs = assessment.rubric.designs
@@ -278,6 +301,12 @@ def build_context(assessment: Assessment, settings: Settings, date: str,
                   changes: dict | None = None) -> dict:
     """Everything the templates need, as plain data."""
     positions = build_positions(assessment)
+    sections = select_sections(positions)
+    digest = len(sections) < len(positions)
+    for p in positions:
+        p["section"] = not digest
+    for p in sections:
+        p["section"] = True
     e = assessment.evidence
     from pathlib import PurePath
 
@@ -287,7 +316,10 @@ def build_context(assessment: Assessment, settings: Settings, date: str,
         "date": date,
         "positions": positions,
         "summary": plain_summary(positions),
-        "appendix": build_appendix(assessment),
+        "sections": sections,
+        "digest": digest,
+        "appendix": build_appendix(assessment, DIGEST_APPENDIX_ROWS if digest
+                                   else APPENDIX_FULL_LIMIT),
         "methods": build_methods(assessment),
         "changes": changes,
         "provenance": {"file": PurePath(e.path).name, "sha256": e.sha256,

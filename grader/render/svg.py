@@ -68,6 +68,7 @@ def _map_figure(positions: list[dict], first_number: int) -> str:
     parts = []
     y = _HEAD_H
     for number, p in enumerate(positions, start=first_number):
+        number = p.get("number", number)  # a digest maps some positions only
         by_cell: dict[tuple[str, str], list[dict]] = {}
         for r in p["rows"]:
             by_cell.setdefault((r["stance"], r["certainty"]), []).append(r)
