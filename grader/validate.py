@@ -113,7 +113,7 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Disti
     for column in COLUMNS:
         # Each distinct spelling is normalised once and spread back over the rows: a
         # column repeats a few values over thousands of rows (vectorised, issue #7).
-        codes, uniques = pd.factorize(frame[column.name], use_na_sentinel=False)
+        codes, uniques = pd.factorize(frame[column.name].to_numpy(dtype=object))
         s = pd.Series(uniques, dtype=object).str.strip().replace("", pd.NA)
         if column.kind in ("enum", "design", "bool"):
             s = s.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
@@ -130,7 +130,7 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Disti
             s = s.str.replace(r"(?<=\d)[,_ ](?=\d{3}\b)", "", regex=True)
         # Spellings that normalise alike share one code from here on.
         same, values = pd.factorize(s.to_numpy(dtype=object))
-        codes = same[codes]
+        codes = np.append(same, -1)[codes]  # a blank cell (-1) stays blank
         distinct[column.name] = codes, np.asarray(values, dtype=object)
         out[column.name] = np.append(distinct[column.name][1], pd.NA)[codes]
     return pd.DataFrame(out, index=frame.index, dtype=object), distinct
@@ -355,10 +355,17 @@ def _typed(frame: pd.DataFrame, rubric: Rubric, distinct: Distinct | None = None
     out = frame.copy()
     for column in COLUMNS:
         s = out[column.name]
-        if distinct and column.kind not in ("bool", "int"):
-            # Each distinct value becomes a string once; the rows take them by code.
+        if distinct:
+            # Each distinct value is converted once; the rows take them by code.
             codes, values = distinct[column.name]
-            out[column.name] = pd.array(values, dtype="string").take(codes, allow_fill=True)
+            if column.kind == "bool":
+                typed = pd.array([v in TRUE_WORDS for v in values], dtype="boolean")
+            elif column.kind == "int":
+                typed = pd.array(pd.to_numeric(pd.Series(values, dtype=object)),
+                                 dtype="Int64")
+            else:
+                typed = pd.array(values, dtype="string")
+            out[column.name] = typed.take(codes, allow_fill=True)
         elif column.kind == "bool":
             out[column.name] = s.map({**dict.fromkeys(TRUE_WORDS, True),
                                       **dict.fromkeys(FALSE_WORDS, False)}).astype("boolean")
