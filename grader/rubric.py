@@ -320,15 +320,21 @@ def _combine(size: int, columns: list) -> tuple[np.ndarray, np.ndarray]:
     return key, first
 
 
-def _format(template: str, frame: pd.DataFrame, extra: dict[str, pd.Series]) -> pd.Series:
-    """Fill {field}s of a reason template, once per distinct combination of the fields."""
+def _format(template: str, frame: pd.DataFrame, extra: dict[str, pd.Series],
+            rows: np.ndarray | None = None) -> pd.Series:
+    """Fill {field}s of a reason template, once per distinct combination of the fields.
+
+    Only for `rows` (a boolean mask) when given: the other columns are never copied.
+    """
     # Texts are assembled per combination and spread over the rows (issue #7): string
     # operations row by row dominated rating at 100,000 citations.
     pieces = list(string.Formatter().parse(template))
     names = list(dict.fromkeys(name for _, name, _, _ in pieces if name))
-    columns = {name: (extra[name] if name in extra else frame[name]).to_numpy(dtype=object)
+    if rows is None:
+        rows = np.ones(len(frame), dtype=bool)
+    columns = {name: (extra[name] if name in extra else frame[name]).to_numpy(dtype=object)[rows]
                for name in names}
-    key, first = _combine(len(frame), list(columns.values()))
+    key, first = _combine(int(rows.sum()), list(columns.values()))
     texts = []
     for row in first:
         out = ""
@@ -341,7 +347,7 @@ def _format(template: str, frame: pd.DataFrame, extra: dict[str, pd.Series]) -> 
                     break
                 out += value if name in extra else _shown(value)
         texts.append(pd.NA if out is None else out[:1].upper() + out[1:])
-    return pd.Series(np.array(texts, dtype=object)[key], index=frame.index, dtype="string")
+    return _strings(texts, key, frame.index[rows])
 
 
 def _append(codes: np.ndarray, table: list[str], hit: np.ndarray,
@@ -357,7 +363,7 @@ def _derive(frame: pd.DataFrame, rubric: Rubric,
     size = len(frame)
     penalty = np.full(size, -1)
     reason = pd.Series(pd.NA, index=frame.index, dtype=object)
-    rule_id = np.full(size, "", dtype=object)
+    rule_id, rule_ids = np.zeros(size, dtype=np.intp), [""]  # codes into rule_ids
     notes, notes_table = np.zeros(size, dtype=np.int64), [""]
     for rule in (r for r in rubric.rules if r.domain == domain):
         applies = _condition(frame, rule.when).to_numpy()
@@ -378,9 +384,9 @@ def _derive(frame: pd.DataFrame, rubric: Rubric,
         wins = applies & (rule_penalty > penalty)
         if wins.any():
             penalty = np.where(wins, rule_penalty, penalty)
-            reason[wins] = _format(rule.reason, frame[wins],
-                                   {k: v[wins] for k, v in extra.items()}).to_numpy(object)
-            rule_id[wins] = rule.id
+            reason[wins] = _format(rule.reason, frame, extra, wins).to_numpy(object)
+            rule_id[wins] = len(rule_ids)
+            rule_ids.append(rule.id)
         for attribute, label in rule.unknown.items():
             base = _condition(frame, rule.when, skip=frozenset({attribute, "n_below"}))
             blank = (base & frame[attribute].isna()).to_numpy()
@@ -398,9 +404,12 @@ def _derive(frame: pd.DataFrame, rubric: Rubric,
             text = f"{text} No information on {no_info} (blank cell)."
         texts.append(text)
     judgment = pd.Series(np.array(JUDGMENTS)[penalty.clip(min=0)], index=frame.index)
-    return (judgment,
-            pd.Series(np.array(texts, dtype=object)[key], index=frame.index, dtype="string"),
-            pd.Series(rule_id, index=frame.index, dtype="string"))
+    return (judgment, _strings(texts, key, frame.index), _strings(rule_ids, rule_id, frame.index))
+
+
+def _strings(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A `string` Series of texts[codes], converting each distinct text once."""
+    return pd.Series(pd.array(texts, dtype="string").take(codes), index=index)
 
 
 def _map(series: pd.Series, table: dict) -> pd.Series:
