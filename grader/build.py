@@ -218,6 +218,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         line = getattr(exc, "lineno", None)
         raise GraderError(f"{where}{f':{line}' if line else ''}: template error: "
                           f"{exc.message if hasattr(exc, 'message') else exc}") from None
+    del context  # the template tree is large for big inputs; WeasyPrint needs the memory
     if "html" in options.formats:
         rendered["brief.html"] = html.encode()
     if "json" in options.formats:
