@@ -161,6 +161,9 @@ def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
 def build_brief(options: BuildOptions) -> BuildResult:
     """Build the requested outputs, or skip when nothing that shapes them changed."""
     started = time.perf_counter()
+    from grader.read import check_size
+
+    check_size(options.csv, options.max_bytes)  # before the fingerprint reads the file
     settings, settings_text, warnings = load_settings(options)
     date = build_date()
     names = output_names(options.formats)

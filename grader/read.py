@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +41,7 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     """Read a CSV or .xlsx file; raise InvalidInput naming every problem found."""
     path = Path(path)
     name = display or str(path)
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InvalidInput([Problem(name, None, None,
-            f"file is {size / 1e6:,.1f} MB, over the {max_bytes / 1e6:,.0f} MB limit; "
-            "pass --max-size MB to raise it")])
+    check_size(path, max_bytes, name)
     data = path.read_bytes()
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_xlsx(data, name, sheet)
@@ -52,6 +49,19 @@ def read_table(path: str | Path, *, sheet: str | None = None,
         table = read_csv_bytes(data, name)
     table.data = data
     return table
+
+
+def check_size(path: Path, max_bytes: int, name: str | None = None) -> None:
+    """Refuse a file over the size limit before anything reads it."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InvalidInput([Problem(name or str(path), None, None,
+            f"file is {_size_text(size)}, over the {_size_text(max_bytes)} limit; pass "
+            f"--max-size MB to raise it (e.g. --max-size {max(1, math.ceil(size / 1e6))})")])
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size >= 100_000 else f"{size:,} bytes"
 
 
 def read_csv_bytes(data: bytes, name: str) -> RawTable:
@@ -215,7 +225,8 @@ def _split_header(name: str, records: list[list[str]], lines: list[int],
     first = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if first is None:
         raise InvalidInput([Problem(name, None, None,
-            "no header and no citation rows: the file is empty")])
+            "no header and no citation rows: the file is empty; start from the table "
+            "`grader init` writes (a header line, then one row per citation)")])
     header = [normalize_name(c) for c in records[first]]
     body = [(r, n) for r, n in zip(records[first + 1:], lines[first + 1:], strict=True)
             if any(c.strip() for c in r)]
@@ -230,7 +241,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> RawTable:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise InvalidInput([Problem(name, None, None,
-            f"cannot open as an .xlsx workbook ({type(exc).__name__})")]) from None
+            f"cannot open as an .xlsx workbook ({type(exc).__name__}); save it from the "
+            "spreadsheet program as .xlsx, or export it as 'CSV UTF-8'")]) from None
     if sheet is not None and sheet not in book.sheetnames:
         raise InvalidInput([Problem(name, None, None,
             f"no sheet named {sheet!r}; the sheets are: {', '.join(book.sheetnames)}")])
