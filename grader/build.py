@@ -217,10 +217,11 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         if "md" in options.formats:
             rendered["brief.md"] = render_markdown(context, env).encode()
     except jinja2.TemplateError as exc:
-        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "template"
-        line = getattr(exc, "lineno", None)
-        raise GraderError(f"{where}{f':{line}' if line else ''}: template error: "
-                          f"{exc.message if hasattr(exc, 'message') else exc}") from None
+        raise _template_error(exc, options.templates_dir) from None
+    except Exception as exc:  # noqa: BLE001 - a user's template can fail in any way
+        if options.templates_dir is None:
+            raise
+        raise _template_error(exc, options.templates_dir) from None
     del context  # the template tree is large for big inputs; WeasyPrint needs the memory
     if "html" in options.formats:
         rendered["brief.html"] = html.encode()
@@ -236,3 +237,32 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
             html, base_dir=options.templates_dir or builtin_templates(), allowed=allowed,
             attachment=assessment.evidence.data, attachment_name=options.csv.name, date=date)
     return {name: rendered[name] for name in output_names(options.formats)}, assessment
+
+
+def _template_error(exc: Exception, user_dir: Path | None) -> GraderError:
+    """A template's failure as one line: the template and line, what is wrong, the fix."""
+    import traceback
+
+    import jinja2
+
+    from grader.render.html import builtin_templates
+
+    where, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not where:
+        # Errors raised while rendering carry no file name, but Jinja rewrites the
+        # traceback so that its frames are the templates' lines: take the innermost.
+        folders = [builtin_templates().resolve()] + ([user_dir.resolve()] if user_dir else [])
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if any(Path(f.filename).resolve().is_relative_to(d) for d in folders)]
+        if frames:
+            where, line = frames[-1].filename, frames[-1].lineno
+    message = exc.message if isinstance(exc, jinja2.TemplateError) else \
+        f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        message = (f"no template named {exc.name!r} in the templates folder or the "
+                   "built-in templates")
+    elif isinstance(exc, jinja2.exceptions.SecurityError):
+        message += (" (templates given with --templates run sandboxed: use the values "
+                    "and filters the brief provides)")
+    return GraderError(f"{where or 'template'}{f':{line}' if line else ''}: template error: "
+                       f"{message}")

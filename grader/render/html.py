@@ -27,12 +27,37 @@ def builtin_templates() -> Path:
     return Path(str(resources.files("grader.templates")))
 
 
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """A user's templates folder: no file outside it, not even through a symbolic link.
+
+    (FileSystemLoader already refuses '..' and absolute names, but follows links: a shared
+    folder could link `_page1.html.j2` to ~/.ssh/id_rsa and print it in the brief.)
+    """
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        root = Path(self.searchpath[0]).resolve()
+        target = Path(filename).resolve()
+        if not target.is_relative_to(root):
+            raise RefusedTemplate(f"a link to {target}, outside the templates folder; "
+                                  "refused: copy the file into the folder instead", filename)
+        return source, filename, uptodate
+
+
+class RefusedTemplate(jinja2.TemplateError):
+    """A user template that leads outside the templates folder."""
+
+    def __init__(self, message: str, filename: str):
+        super().__init__(message)
+        self.filename = filename
+
+
 def make_environment(user_dir: Path | None = None) -> jinja2.Environment:
     """Autoescaping Jinja environment; user templates override the built-ins, sandboxed."""
     loaders = [jinja2.FileSystemLoader(str(builtin_templates()))]
     env_class = jinja2.Environment
     if user_dir is not None:
-        loaders.insert(0, jinja2.FileSystemLoader(str(user_dir)))
+        loaders.insert(0, ConfinedLoader(str(user_dir)))
         # A committee's shared templates are untrusted code: no attribute games.
         env_class = ImmutableSandboxedEnvironment
     env = env_class(loader=jinja2.ChoiceLoader(loaders), autoescape=True,

@@ -33,10 +33,12 @@ def locked_fetcher(allowed: list[Path]):
             scheme = urlsplit(url).scheme.lower()
             if scheme == "data":
                 return super().fetch(url, headers)
-            if scheme == "file":
+            if scheme == "file" and urlsplit(url).netloc.lower() in ("", "localhost"):
+                # Resolved: no '..' or symbolic link leads out of the folders. A host
+                # (file://host/...) is refused, as urllib would look it up on the network.
                 path = Path(unquote(urlsplit(url).path)).resolve()
                 if any(path.is_relative_to(root) for root in roots) and path.is_file():
-                    return super().fetch(url, headers)
+                    return super().fetch(path.as_uri(), headers)
             logger.warning("refused to load %s: only the templates folder and data: URIs "
                            "are allowed", url[:200])
             raise RefusedURL(f"refused: {url[:200]}")
