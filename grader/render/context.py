@@ -123,6 +123,10 @@ def _overstatement(row: dict) -> str:
     return f"{WORDS[row['certainty']].lower()}, {row['design_label'].lower()}{n}"
 
 
+ADVOCATE_LIMIT = 200
+"""Longest advocate printed; longer cells are cut with a note (brief.json keeps them)."""
+
+
 def build_positions(assessment: Assessment) -> list[dict]:
     """One entry per position: verdict, best evidence, SoF rows, footnotes, opinion."""
     designs = assessment.rubric.designs
@@ -140,6 +144,7 @@ def build_positions(assessment: Assessment) -> list[dict]:
                 r["graded_phrase"] = _overstatement(r)
         out.append({
             **p,
+            "advocate": truncate(p["advocate"], ADVOCATE_LIMIT),  # printed on every page
             "number": number,
             "rows": graded,
             "opinion": [r for r in rows if r["certainty"] == NOT_RATED],
