@@ -142,7 +142,12 @@ def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
     path = options.settings_path or options.csv.parent / SETTINGS_FILE
     if not path.is_file():
         return {}, "", []
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InvalidInput([Problem(str(path), line, None, "settings file is not UTF-8 "
+                                    "text; save it as UTF-8")]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

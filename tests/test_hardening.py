@@ -161,3 +161,16 @@ def test_a_real_process_prints_the_traceback_only_with_verbose(good_csv):
     assert loud.returncode == 1
     assert "Traceback (most recent call last)" in loud.stderr
     assert "RuntimeError: boom" in loud.stderr
+
+
+# --- other files a build reads -----------------------------------------------------------
+
+
+def test_a_settings_file_that_is_not_utf8_is_invalid_input(good_csv, tmp_path):
+    settings = tmp_path / "grader.toml"
+    settings.write_bytes('title = "Caf\u00e9"\n'.encode("cp1252"))
+    result = CliRunner().invoke(main, ["build", str(good_csv), "--out", str(tmp_path / "out"),
+                                       "--format", "json"])
+    assert result.exit_code == 1
+    assert result.stderr == f"{settings}:1: settings file is not UTF-8 text; save it as UTF-8\n"
+    assert not (tmp_path / "out").exists()
