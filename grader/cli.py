@@ -42,6 +42,13 @@ def handle_errors(func):
         except KeyboardInterrupt:
             click.echo("grader: interrupted; previous outputs left as they were", err=True)
             ctx.exit(130)
+        except OSError as exc:  # the file system, not grader: a path the user can fix
+            if verbose:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"grader: {where}{exc.strerror or exc}; check the path and its "
+                       "permissions (or choose another --out folder)", err=True)
+            ctx.exit(1)
         except Exception as exc:
             if verbose:
                 raise

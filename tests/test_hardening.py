@@ -174,3 +174,12 @@ def test_a_settings_file_that_is_not_utf8_is_invalid_input(good_csv, tmp_path):
     assert result.exit_code == 1
     assert result.stderr == f"{settings}:1: settings file is not UTF-8 text; save it as UTF-8\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_system_error_names_the_path_not_an_internal_error(good_csv, tmp_path):
+    result = CliRunner().invoke(main, ["build", str(good_csv), "--out",
+                                       str(good_csv / "out"), "--format", "json"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"grader: {good_csv / 'out' / '.grader-build.json'}: Not a "
+                             "directory; check the path "
+                             "and its permissions (or choose another --out folder)\n")
