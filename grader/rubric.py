@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from grader.vocab import (
 )
 
 REVIEW_START = "included_designs"
+_DESIGN_ID = re.compile(r"[a-z][a-z0-9_]*")
 DEFAULT_RUBRIC = "rubric.toml"
 _CONDITION_COLUMNS = {"randomized_design", "design", "question", "species", "blinded",
                       "control", "peer_reviewed", "stopped_early", "randomized",
@@ -180,6 +182,9 @@ class _RubricChecker:
             if not isinstance(spec, dict):
                 self.fail(f"designs.{key}", "must be a table")
                 continue
+            if not _DESIGN_ID.fullmatch(key):
+                self.fail(f"designs.{key}", "a design id is lower-case letters, digits and _, "
+                          "starting with a letter (e.g. stepped_wedge_rct)")
             if spec.get("start") not in starts:
                 self.fail(f"designs.{key}.start", f"must be one of: {', '.join(starts)}")
             synonyms = self._list(f"designs.{key}.synonyms", spec.get("synonyms", []))

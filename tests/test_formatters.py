@@ -94,3 +94,23 @@ def test_identical_reasons_share_a_footnote_letter():
     notes = _footnoted(rows)
     assert [n["letter"] for n in notes] == ["a", "b"]
     assert [r["domains"][0]["letter"] for r in rows] == ["a", "a", "b"]
+
+
+def test_markdown_cells_cannot_open_html_or_break_tables():
+    from grader.render.html import _markdown_safe
+
+    assert _markdown_safe("<img src=http://127.0.0.1/x>") == "\\<img src=http://127.0.0.1/x>"
+    assert _markdown_safe("remission <15%") == "remission <15%"
+    assert _markdown_safe("a | b") == "a \\| b"
+    assert _markdown_safe(12) == 12
+
+
+def test_rubric_design_ids_are_plain_identifiers():
+    from grader.errors import InvalidInput
+    from grader.rubric import default_rubric_text, parse_rubric
+
+    text = default_rubric_text().replace("[designs.survey]", '[designs."=HYPERLINK(x)"]')
+    with pytest.raises(InvalidInput) as caught:
+        parse_rubric(text, "edited.toml")
+    assert "edited.toml: designs.=HYPERLINK(x): a design id is lower-case letters" \
+        in str(caught.value)

@@ -32,31 +32,20 @@ def good_csv(tmp_path):
 # --- formula injection -------------------------------------------------------------------
 
 # The score CSV exports ids, enumerations and numbers only: position ids start with a
-# letter or digit, study ids with a letter. The one user text that can begin with a
-# formula character is a design id from an edited rubric (--rubric).
-FORMULA_DESIGNS = {"=1+2": "=1+2", "+cmd": "+cmd", "-2+3": "-2+3", "@SUM(A1)": "@SUM(A1)",
-                   "=HYPERLINK(x)": "=HYPERLINK(x)", "\ttab": "tab"}
+# letter or digit, study ids with a letter, and design ids (even from an edited rubric)
+# with a letter. So no user text in it can begin with a formula character; the
+# neutralising itself is tested on hostile values in test_cli.py.
+FORMULA_DESIGNS = ("=1+2", "+cmd", "-2+3", "@SUM(A1)", "=HYPERLINK(x)", "\ttab", "a\rb")
 
 
-def test_score_csv_neutralises_formula_cells_from_an_edited_rubric(tmp_path):
+def test_an_edited_rubric_cannot_smuggle_formulas_into_the_score_csv(tmp_path):
     rubric = default_rubric_text() + "".join(
         f'\n[designs.{json.dumps(design)}]\nstart = "low"\n' for design in FORMULA_DESIGNS)
     (tmp_path / "rubric.toml").write_text(rubric, encoding="utf-8")
-    rows = "".join(f"p{i},Claim {i}.,Smith,S{i},Cite {i}.,{json.dumps(cell)},supports\n"
-                   for i, cell in enumerate(FORMULA_DESIGNS.values()))
-    (tmp_path / "evidence.csv").write_text(
-        "position_id,position,advocate,study_id,citation,design,stance\n" + rows,
-        encoding="utf-8")
-    result = CliRunner().invoke(main, ["score", str(tmp_path / "evidence.csv"), "--format",
-                                       "csv", "--rubric", str(tmp_path / "rubric.toml")])
-    assert result.exit_code == 0, result.output
-    table = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [r["design"] for r in table] == ["'" + d for d in FORMULA_DESIGNS]
-    for row in table:  # nothing else begins with a formula character
-        for column, value in row.items():
-            assert column == "design" or not value.startswith(("=", "+", "-", "@", "\t",
-                                                               "\r")), (column, value)
-    assert [r["score"] for r in table] == ["2"] * len(FORMULA_DESIGNS)
+    result = CliRunner().invoke(main, ["rubric", "--rubric", str(tmp_path / "rubric.toml")])
+    assert result.exit_code == 1
+    assert result.stderr.count("a design id is lower-case letters, digits and _") == len(
+        FORMULA_DESIGNS)
 
 
 # --- the size limit ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +21,7 @@ TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
               ("SourceSansPro-Bold.ttf", 700, "normal"),
               ("SourceSansPro-It.ttf", 400, "italic"))
 SYMBOL_FONT = "grader-symbols.ttf"
+_HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def builtin_templates() -> Path:
@@ -100,7 +102,15 @@ def render_html(context: dict, env: jinja2.Environment) -> str:
     return env.get_template("brief.html.j2").render(**context, inline_css=css)
 
 
+def _markdown_safe(value: object) -> object:
+    """Keep cell text inert in Markdown: no raw HTML, no table-breaking pipes."""
+    if not isinstance(value, str):
+        return value
+    # Only "<" before a letter, "/", "!" or "?" can open raw HTML in CommonMark; "<15%" stays.
+    return _HTML_OPENER.sub(r"\\<", value).replace("|", "\\|")
+
+
 def render_markdown(context: dict, env: jinja2.Environment) -> str:
     """The brief as Markdown, for pasting into committee documents."""
-    md_env = env.overlay(autoescape=False)
+    md_env = env.overlay(autoescape=False, finalize=_markdown_safe)
     return md_env.get_template("brief.md.j2").render(**context)
