@@ -46,8 +46,9 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
             "no citation rows: add one row per study cited on a position"))
     if any(p.severity == "error" for p in header_problems) or not len(frame):
         raise InvalidInput(problems)
+    raw = frame
     frame, distinct = _normalize(frame, rubric)
-    problems += _cell_problems(distinct, frame.index, table.path, rubric)
+    problems += _cell_problems(distinct, raw, table.path, rubric)
     frame, group_problems = _inherit(frame, distinct, table.path)
     problems += group_problems
     problems += _duplicate_citations(frame, table.path)
@@ -167,7 +168,7 @@ def _schema(rubric: Rubric) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns)
 
 
-def _cell_problems(distinct: Distinct, lines: pd.Index, path: str,
+def _cell_problems(distinct: Distinct, raw: pd.DataFrame, path: str,
                    rubric: Rubric) -> list[Problem]:
     """Check each distinct value of a column once; report a failure on every line it is on.
 
@@ -190,14 +191,18 @@ def _cell_problems(distinct: Distinct, lines: pd.Index, path: str,
                       cases["column"], cases["check"], cases["failure_case"], cases["index"],
                       strict=True)
                   if column in COLUMN and row is not None and not pd.isna(row)}
-        line_numbers = lines.to_numpy()
+        line_numbers = raw.index.to_numpy()
         problems = []
         for (column, check, k), value in failed.items():
             codes, known = distinct[column]
             where = codes == (k if k < len(known) else -1)
-            message = _cell_message(COLUMN[column], check, value, rubric)
-            problems += [Problem(path, int(line), column, message)
-                         for line in line_numbers[where]]
+            typed = raw[column].to_numpy()[where]
+            # Quote the cell as the user typed it ('RCTT', not the normalised 'rctt').
+            messages = {text: _cell_message(COLUMN[column], check,
+                                            str(text).strip() or value, rubric)
+                        for text in dict.fromkeys(typed)}
+            problems += [Problem(path, int(line), column, messages[text])
+                         for line, text in zip(line_numbers[where], typed, strict=True)]
         return problems
     return []
 

@@ -150,3 +150,13 @@ def test_header_after_blank_rows_keeps_its_spreadsheet_line(runner, write_csv):
     assert result.stderr.splitlines() == [
         f"{path}:3: colour: warning: unknown column, ignored",
         f"{path}:4: stance: 'maybe' is not allowed; use one of: supports, opposes"]
+
+
+def test_messages_quote_the_cell_as_typed(runner, write_csv):
+    path = write_csv("position_id,position,advocate,study_id,citation,design,stance,blinded\n"
+                     "p1,Claim,Smith,S1,Cite,RCTT,Supports,Double blind\n")
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:2: design: 'RCTT' is not a known design" in result.stderr
+    assert f"{path}:2: blinded: 'Double blind' is not allowed" in result.stderr
+    assert "stance" not in result.stderr  # 'Supports' is a valid spelling
