@@ -50,6 +50,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     positions: int = 0
     citations: int = 0
+    assessment: object = None  # the Assessment rendered (None when the build was skipped)
 
     @property
     def summary(self) -> str:
@@ -186,7 +187,7 @@ def build_brief(options: BuildOptions) -> BuildResult:
         progress.close()
     return BuildResult(outputs, False, time.perf_counter() - started,
                        warnings + assessment.evidence.warnings,
-                       len(assessment.positions), len(assessment.citations))
+                       len(assessment.positions), len(assessment.citations), assessment)
 
 
 def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> tuple:
