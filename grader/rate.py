@@ -186,14 +186,19 @@ def start_levels(frame: pd.DataFrame, rubric: Rubric) -> pd.Series:
          "pooled": frame["included_designs"]}, frame.index)
 
 
+def upgrade_labels(names: str | None) -> str:
+    """'large effect, dose–response' for 'large_effect,dose_response'."""
+    return ", ".join(UPGRADE_LABELS[n] for n in (names or "").split(",") if n)
+
+
 def _upgrade_reason(start: str, downgraded: str, entered: str, allow: bool) -> str | None:
     """Why entered upgrades were not applied (None when they were, or none was entered)."""
     if not entered:
         return None
     if start == "high":
-        return f"{entered} not applied: upgrades apply only to evidence that starts below high."
+        return f"{entered[:1].upper()}{entered[1:]} not applied: upgrades apply only to evidence that starts below high."
     if downgraded and not allow:
-        return (f"{entered} not applied: rated down for {downgraded} (GRADE rates up only when "
+        return (f"{entered[:1].upper()}{entered[1:]} not applied: rated down for {downgraded} (GRADE rates up only when "
                 "there is no reason to rate down).")
     return None
 
@@ -235,10 +240,9 @@ def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
         allow | (downgrade == 0).to_numpy())
     upgrade = entered_bonus.where(may_upgrade, 0)
     entered = per_combination(
-        lambda large, dose, confounding: ", ".join(
-            [UPGRADE_LABELS["large_effect"] + ("" if large == "large" else " (very large)")]
-            * (large != "no") + [UPGRADE_LABELS["dose_response"]] * bool(dose)
-            + [UPGRADE_LABELS["plausible_confounding"]] * bool(confounding)),
+        lambda large, dose, confounding: ",".join(
+            name for name, held in (("large_effect", large != "no"), ("dose_response", dose),
+                                    ("plausible_confounding", confounding)) if held),
         {"large": out["large_effect"], "dose": out["dose_response"],
          "confounding": out["plausible_confounding"]}, out.index, dtype=object)
     downgraded = per_combination(lambda **names: ", ".join(n for n in names.values() if n),
@@ -246,7 +250,8 @@ def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
                                  out.index, dtype=object)
     out["upgrade_withheld"] = entered.where(rated & ~may_upgrade & (entered_bonus > 0), "")
     out["upgrade_reason"] = per_combination(
-        lambda start, down, withheld: _upgrade_reason(start, down, withheld, allow),
+        lambda start, down, withheld: _upgrade_reason(start, down, upgrade_labels(withheld),
+                                                      allow),
         {"start": out["start"], "down": downgraded, "withheld": out["upgrade_withheld"]},
         out.index)
     out["upgrade"] = upgrade

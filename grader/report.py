@@ -12,8 +12,8 @@ from grader.pipeline import Assessment
 from grader.rate import domain_columns
 from grader.vocab import DOMAINS, NOT_APPLICABLE, SYMBOLS, WORDS
 
-SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start",
-                     *(c for d in DOMAINS for c in (d, f"{d}_source")),
+SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start", *DOMAINS,
+                     *(f"{d}_source" for d in DOMAINS),
                      "upgrades", "upgrades_withheld", "certainty", "score", "overstated")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,7 +51,7 @@ def _upgrades(r: dict) -> dict | None:
     return {"large_effect": r["large_effect"] if applied else "no",
             "dose_response": bool(r["dose_response"]) and applied,
             "plausible_confounding": bool(r["plausible_confounding"]) and applied,
-            "withheld": [w.strip() for w in (r["upgrade_withheld"] or "").split(",") if w.strip()],
+            "withheld": [w for w in (r["upgrade_withheld"] or "").split(",") if w],
             "reason": r["upgrade_reason"]}
 
 

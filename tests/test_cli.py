@@ -125,10 +125,10 @@ def test_json_citations(scored):
         for domain in c["domains"].values():
             assert set(domain) == {"judgment", "source", "reason"}
             assert domain["judgment"] in ("not_serious", "serious", "very_serious")
-            assert domain["source"] in ("derived", "explicit")
+            assert domain["source"] in ("derived", "explicit", "not_assessed")  # v2 §4.1
             assert isinstance(domain["reason"], str) and domain["reason"]
         assert set(c["upgrades"]) == {"large_effect", "dose_response",
-                                      "plausible_confounding"}
+                                      "plausible_confounding", "withheld", "reason"}  # v2 §7
         assert c["upgrades"]["large_effect"] in ("no", "large", "very_large")
         assert isinstance(c["upgrades"]["dose_response"], bool)
         assert isinstance(c["upgrades"]["plausible_confounding"], bool)
@@ -168,12 +168,15 @@ def test_json_is_identical_on_rerun(runner, valid_csv):
 def test_score_csv_has_one_row_per_citation(runner, valid_csv):
     result = runner.invoke(main, ["score", str(valid_csv), "--format", "csv"])
     rows = list(csv.reader(io.StringIO(result.stdout)))
+    # Contract v2 §6: the five judgments, then their sources, then the upgrades.
     assert rows[0] == ["position_id", "study_id", "stance", "design", "start", *DOMAINS,
+                       *(f"{d}_source" for d in DOMAINS), "upgrades", "upgrades_withheld",
                        "certainty", "score", "overstated"]
     assert len(rows) == 5
     assert rows[1] == ["p1", "Williams2018", "supports", "crossover_rct", "high",
                        "not_serious", "not_serious", "not_serious", "serious",
-                       "not_serious", "moderate", "3", "yes"]
+                       "not_serious", "derived", "not_assessed", "not_assessed", "derived",
+                       "not_assessed", "", "", "moderate", "3", "yes"]
     assert [r[1] for r in rows[1:]] == ["Williams2018", "Roe2021", "Op2019", "Williams2018"]
 
 

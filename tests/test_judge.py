@@ -45,13 +45,17 @@ POSITIONS = {
                ("supports", "very_low", "low")],
 }
 
+# Contract v2 (§4.2): a position is judged on its body of evidence, the counted citations
+# of the highest starting tier, not on its single best citation. Where the two rules
+# differ (marked v2), supporting and opposing trials of the same tier make the position
+# contested, rated down for inconsistency.
 EXPECTED = {  # position → (verdict, certainty, score)
     "only-opinion": ("unsupported", "not_rated", 0),
     "nothing-graded-supports": ("unsupported", "not_rated", 0),
     "opposed-only": ("contradicted", "low", 2),
     "opposed-only-and-opinion": ("contradicted", "very_low", 1),
     "opposition-stronger": ("contradicted", "high", 4),
-    "opposition-one-above": ("contradicted", "high", 4),
+    "opposition-one-above": ("contested", "low", 2),  # v2: both trials are the body
     "tie-high": ("contested", "moderate", 3),
     "tie-moderate": ("contested", "low", 2),
     "tie-low": ("contested", "very_low", 1),
@@ -59,7 +63,7 @@ EXPECTED = {  # position → (verdict, certainty, score)
     "tie-on-best": ("contested", "low", 2),
     "support-alone": ("supported", "moderate", 3),
     "support-stronger": ("supported", "high", 4),
-    "support-best-counts": ("supported", "high", 4),
+    "support-best-counts": ("contested", "low", 2),  # v2: the trials on both sides
     "opinion-against-support": ("supported", "low", 2),
     "opinion-cannot-tip": ("supported", "very_low", 1),
 }
@@ -138,8 +142,10 @@ def test_overstated(judged, index, overstated):
 
 def test_overstated_citations_still_count_at_their_graded_level(judged):
     got = judged[0]["claims"]
-    # best supports: moderate (claimed high on a low study changes nothing); opposes: high
-    assert (got["verdict"], got["certainty"]) == ("contradicted", "high")
+    # The body is the two trials (moderate for, high against; claimed high on a low
+    # cohort changes nothing): contested, down for inconsistency and for imprecision.
+    assert (got["verdict"], got["certainty"], got["leaning"]) == ("contested", "low",
+                                                                  "neither")
 
 
 def test_certainty_is_judged_per_citation(tmp_path):

@@ -146,8 +146,10 @@ def citation_rows(draw, index: int) -> dict[str, str]:
     design = draw(st.sampled_from(DESIGNS))
     row = {
         "position_id": f"p{index}", "position": f"Claim {index}.", "advocate": "Smith",
-        "question": draw(_blank_or(["efficacy", "safety", "mechanism", "definition",
-                                    "other"])),
+        "question": draw(_blank_or(["efficacy", "safety", "mechanism", "prognosis", "values",
+                                    "fact", "definition", "other"])),
+        "outcome": draw(_blank_or(["objective", "subjective"])),
+        "retracted": draw(_blank_or(["yes", "no", ""])),
         "study_id": f"S{index}", "citation": f"Author {index}. A study.",
         "design": draw(st.sampled_from([design, design.upper(), RUBRIC.designs[design].label])),
         "year": _draw_number(draw, 1950, 2024), "n": _draw_number(draw, 0, 20_000),
@@ -162,8 +164,10 @@ def citation_rows(draw, index: int) -> dict[str, str]:
         "large_effect": draw(_blank_or(["no", "large", "very_large", "very large"])),
         "notes": draw(st.sampled_from(["", "A note.", "=1+2", "<b>bold</b>"])),
     }
-    for name in ("peer_reviewed", "stopped_early", "dose_response", "plausible_confounding"):
+    for name in ("peer_reviewed", "dose_response", "plausible_confounding"):
         row[name] = draw(_blank_or(WORDS))
+    row["stopped_early"] = draw(_blank_or([*WORDS, "benefit", "harm", "futility",
+                                           "accrual", "other"]))
     for domain in DOMAINS:
         row[domain] = draw(_blank_or(JUDGMENTS))
     # The two cross-field rules of the contract: keep the row valid.
@@ -199,21 +203,36 @@ def _valid(rows) -> Assessment:
 
 
 def check_invariants(result: Assessment) -> None:
-    """Levels, not_rated and explicit judgments, on any assessed table."""
+    """Levels, not_rated, checked positions and explicit judgments, on any assessed table."""
     rated, typed = result.citations, result.evidence.citations
     for i, row in rated.iterrows():
         opinion = RUBRIC.designs[row["design"]].start == NOT_RATED
         assert row["score"] in range(0, 5)
-        assert row["certainty"] == LEVEL_OF_SCORE[row["score"]]
-        assert (row["score"] == 0) == opinion, (row["design"], row["score"])
+        if row["checked"]:  # contract v2 §5: a fact or definition is checked, never graded
+            assert (row["certainty"], row["score"]) == ("not_applicable", 0)
+        else:
+            assert row["certainty"] == LEVEL_OF_SCORE[row["score"]]
+            assert (row["score"] == 0) == opinion, (row["design"], row["score"])
         for domain in DOMAINS:
             given = typed.at[i, domain]
-            if pd.isna(given):
-                assert row[f"{domain}_source"] == "derived"
+            if pd.isna(given):  # v2 §4.1: derived by a rule, or honestly not assessed
+                assert row[f"{domain}_source"] in ("derived", "not_assessed")
             else:  # an explicit judgment always beats the derived one
                 assert row[f"{domain}_source"] == "explicit"
                 assert row[domain] == given
             assert row[domain] in JUDGMENTS
+    for p in result.positions.to_dict("records"):
+        if p["judged"] == "checked":
+            assert p["certainty"] == "not_applicable" and p["body"] is None
+            assert p["verdict"] in ("confirmed", "refuted", "disputed", "unchecked")
+        elif p["body"] is None:
+            assert (p["verdict"], p["certainty"]) == ("unsupported", NOT_RATED)
+        else:  # v2 §4.2: the body's own arithmetic, within the levels
+            body = p["body"]
+            start = LEVELS.index(body["start"]) + 1
+            expected = max(1, min(4, start - body["downgrades"] + body["upgrade"]))
+            assert p["certainty"] == LEVEL_OF_SCORE[expected]
+            assert set(body["studies"]) <= set(p["supporting"]) | set(p["opposing"])
 
 
 @settings(PROPERTY, max_examples=60)
@@ -259,6 +278,7 @@ def test_opinion_designs_stay_not_rated_whatever_the_row_says(rows, design):
         for domain in DOMAINS:
             row[domain] = "not_serious"
     result = _valid(rows)
-    assert set(result.citations["certainty"]) == {NOT_RATED}
+    graded = ~result.citations["checked"]
+    assert set(result.citations.loc[graded, "certainty"]) <= {NOT_RATED}
     assert set(result.citations["score"]) == {0}
     check_invariants(result)

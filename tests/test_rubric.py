@@ -177,8 +177,9 @@ UNBLINDED_COHORT = case(design="cohort", blinded="none", stopped_early="yes", n=
 
 def test_blank_blinding_is_no_information_not_a_downgrade(rated):
     got = rated(BLANK_BLINDING)
-    assert got["risk_of_bias"] == "not_serious"
-    assert got["risk_of_bias_reason"].startswith("No information")
+    # Contract v2 §4.1: no downgrade, and honestly "not assessed", never "not serious".
+    assert (got["risk_of_bias"], got["risk_of_bias_source"]) == ("not_serious", "not_assessed")
+    assert got["risk_of_bias_reason"].startswith("Not assessed: no information")
     assert "blinding" in got["risk_of_bias_reason"]
     assert got["certainty"] == "high"
 
@@ -227,8 +228,8 @@ BLANK_N = case(design="cohort")
 
 def test_blank_n_is_no_information(rated):
     got = rated(BLANK_N)
-    assert got["imprecision"] == "not_serious"
-    assert got["imprecision_reason"].startswith("No information")
+    assert (got["imprecision"], got["imprecision_source"]) == ("not_serious", "not_assessed")
+    assert got["imprecision_reason"].startswith("Not assessed: no information")
     assert "sample size" in got["imprecision_reason"]
 
 
@@ -251,9 +252,11 @@ def test_n_thresholds_never_apply_to_animal_or_in_vitro(rated, row):
 
 # --- §3: indirectness ------------------------------------------------------------
 
+# v2: definition and fact questions are checked, not graded (§5); prognosis and values
+# are clinical questions like efficacy and safety.
 QUESTIONS = [("mechanism", "not_serious"), ("efficacy", "very_serious"),
-             ("safety", "very_serious"), ("definition", "very_serious"),
-             ("other", "very_serious"), ("", "very_serious")]
+             ("safety", "very_serious"), ("prognosis", "very_serious"),
+             ("values", "very_serious"), ("other", "very_serious"), ("", "very_serious")]
 
 
 @pytest.mark.parametrize(("row", "judgment"), [
@@ -304,7 +307,8 @@ def test_explicit_domain_judgment_is_used(rated, row, domain, judgment, certaint
     assert got[f"{domain}_source"] == "explicit"
     assert "explicit" in got[f"{domain}_reason"]
     assert got["certainty"] == certainty
-    assert all(got[f"{d}_source"] == "derived" for d in DOMAINS if d != domain)
+    assert all(got[f"{d}_source"] in ("derived", "not_assessed") for d in DOMAINS
+               if d != domain)
 
 
 OVERRIDES = {

@@ -9,7 +9,7 @@ import pandas as pd
 
 from grader import __version__
 from grader.pipeline import Assessment
-from grader.rate import UPGRADE_LABELS, domain_columns
+from grader.rate import UPGRADE_LABELS, domain_columns, upgrade_labels
 from grader.render.formatters import join_words, letter, short_claim, truncate
 from grader.render.methods import build_methods
 from grader.vocab import (
@@ -129,7 +129,7 @@ def _citation_row(r: dict, designs: dict) -> dict:
         "n": r["n"], "start": r["start"], "domains": domains,
         "upgrades": _upgrade_words(r["large_effect"], r["dose_response"],
                                    r["plausible_confounding"]) if applied else [],
-        "withheld": r["upgrade_withheld"] or "", "withheld_reason": r["upgrade_reason"],
+        "withheld": upgrade_labels(r["upgrade_withheld"]), "withheld_reason": r["upgrade_reason"],
         "withheld_letter": None,
         "applied_upgrade": applied, "certainty": r["certainty"],
         "score": r["score"], "claimed": r["claimed_certainty"], "overstated": r["overstated"],
