@@ -96,7 +96,7 @@ def check(path: Path) -> list[str]:
             problems.append(f"{path}:{line}: more fields than the header")
             continue
         record = record + [""] * (len(header) - len(record))
-        rows.append((line, {h: c.strip() for h, c in zip(header, record)}))
+        rows.append((line, {h: c.strip() for h, c in zip(header, record, strict=True)}))
     if not rows:
         problems.append(f"{path}: no citation rows")
 

@@ -215,7 +215,8 @@ def test_bonaventura_split_into_in_vitro_binding_and_animal_behaviour(table, stu
 
 def test_wajs_terminated_by_sponsor_with_attrition(table, studies):
     wajs = studies["Wajs2020"]
-    assert (wajs["design"], wajs["n"], wajs["stopped_early"]) == ("single_arm_trial", "802", "other")
+    assert (wajs["design"], wajs["n"], wajs["stopped_early"]) == (
+        "single_arm_trial", "802", "other")
     text = " ".join(table[table.study_id == "Wajs2020"][["result", "notes"]].values.ravel())
     assert "24.9%" in text and "terminated by the sponsor" in text
 
@@ -371,7 +372,8 @@ def test_results_with_numbers_where_the_abstracts_give_them(table):
     expected = {
         ("esketamine-long-term-efficacy", "Daly2019"): ("26.7%", "45.3%", "0.29–0.84"),
         ("stard-remission-below-15pct", "Rush2006"): ("36.8%", "30.6%", "13.7%", "13.0%"),
-        ("antipsychotic-intolerability-mdd", "Carbon2018"): ("2.6%", "6.5%", "RR 0.47", "0.39–0.57"),
+        ("antipsychotic-intolerability-mdd", "Carbon2018"): (
+            "2.6%", "6.5%", "RR 0.47", "0.39–0.57"),
         ("esketamine-larger-effect-than-antipsychotics", "Carter2020"): ("0.91", "0.67 to 1.16"),
         ("esketamine-faers-toxicity-signal", "Gastaldon2021"): ("ROR", "5.75", "24.03"),
         ("esketamine-long-term-safety", "Wajs2020"): ("24.9%", "32.9%", "27.6%"),
@@ -397,6 +399,7 @@ def test_explicit_judgments_carry_their_reason_in_notes(table):
 
 def test_williams_stopped_for_benefit_and_case_series_uncontrolled(studies):
     williams, yoon = studies["Williams2018"], studies["Yoon2019"]
-    assert (williams["n"], williams["blinded"], williams["stopped_early"]) == ("12", "double", "benefit")
+    assert (williams["n"], williams["blinded"], williams["stopped_early"]) == (
+        "12", "double", "benefit")
     assert (yoon["n"], yoon["randomized"], yoon["blinded"], yoon["control"]) == (
         "5", "no", "none", "none")
