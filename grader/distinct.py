@@ -13,7 +13,7 @@ import pandas as pd
 
 
 def combine(columns: Sequence) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of each row's combination of values (blank included), and each combination's first row."""
+    """Each row's code for its combination of values (blanks too), and each code's first row."""
     size = len(columns[0]) if len(columns) else 0
     key = np.zeros(size, dtype=np.int64)
     for column in columns:

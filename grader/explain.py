@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 
 from grader.errors import GraderError
-
 from grader.pipeline import Assessment
 from grader.rate import domain_columns
 from grader.render.methods import rule_words

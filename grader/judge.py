@@ -155,8 +155,9 @@ def weighted_judgment(body: list[dict], weights: list[float], domain: str,
     share = top / sum(weights)
     who = ", ".join(r["study_id"] for r in holders)
     words = "not assessed" if winner == NOT_ASSESSED else winner.replace("_", " ")
+    settled = f" (a tie, settled by the rubric: {tie.replace('_', ' ')})" if len(tied) > 1 else ""
     reason = (f"{DOMAIN_LABELS[domain]} {words} for {who}, {share:.0%} of the body's weight"
-              f"{' (a tie, settled by the rubric: ' + tie.replace('_', ' ') + ')' if len(tied) > 1 else ''}"
+              f"{settled}"
               f": {holders[0][names['reason']]}")
     if winner == NOT_ASSESSED:
         return DomainJudgment("not_serious", NOT_ASSESSED, reason)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from grader.judge import judge
-from grader.read import DEFAULT_MAX_BYTES, read_table
 from grader.rate import rate
+from grader.read import DEFAULT_MAX_BYTES, read_table
 from grader.rubric import Rubric, load_rubric
 from grader.validate import Evidence, validate
 

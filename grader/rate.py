@@ -37,7 +37,7 @@ def domain_columns(domain: str) -> dict[str, str]:
 
 def condition(frame: pd.DataFrame, when: dict, unless: dict | None = None,
               skip: frozenset = frozenset()) -> np.ndarray:
-    """Rows where every condition of `when` holds and not all of `unless` do (blank never matches)."""
+    """Rows where all of `when` holds and not all of `unless` does (a blank never matches)."""
     mask = _all_hold(frame, when, skip)
     if unless:
         mask &= ~_all_hold(frame, unless, frozenset())
@@ -195,10 +195,11 @@ def _upgrade_reason(start: str, downgraded: str, entered: str, allow: bool) -> s
     """Why entered upgrades were not applied (None when they were, or none was entered)."""
     if not entered:
         return None
+    entered = entered[:1].upper() + entered[1:]
     if start == "high":
-        return f"{entered[:1].upper()}{entered[1:]} not applied: upgrades apply only to evidence that starts below high."
+        return f"{entered} not applied: upgrades apply only to evidence that starts below high."
     if downgraded and not allow:
-        return (f"{entered[:1].upper()}{entered[1:]} not applied: rated down for {downgraded} (GRADE rates up only when "
+        return (f"{entered} not applied: rated down for {downgraded} (GRADE rates up only when "
                 "there is no reason to rate down).")
     return None
 

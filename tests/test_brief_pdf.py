@@ -86,7 +86,7 @@ def test_every_page_footer_carries_provenance(page_texts):
     total = len(page_texts)
     for number, text in enumerate(page_texts, start=1):
         assert f"page {number} of {total}" in text
-        assert f"evidence.csv · sha256 {sha12} · rubric 1.0.0 · built {DATE}" in text
+        assert f"evidence.csv · sha256 {sha12} · rubric 2.0.0 · built {DATE}" in text
 
 
 def test_page_one_answers_the_question(page_texts):

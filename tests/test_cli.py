@@ -175,8 +175,8 @@ def test_score_csv_has_one_row_per_citation(runner, valid_csv):
     assert len(rows) == 5
     assert rows[1] == ["p1", "Williams2018", "supports", "crossover_rct", "high",
                        "not_serious", "not_serious", "not_serious", "serious",
-                       "not_serious", "derived", "not_assessed", "not_assessed", "derived",
-                       "not_assessed", "", "", "moderate", "3", "yes"]
+                       "not_serious", "not_assessed", "not_assessed", "not_assessed",
+                       "derived", "not_assessed", "", "", "moderate", "3", "yes"]
     assert [r[1] for r in rows[1:]] == ["Williams2018", "Roe2021", "Op2019", "Williams2018"]
 
 

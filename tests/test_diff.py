@@ -16,8 +16,17 @@ from grader.pipeline import assess
 from grader.scaffold import starter_csv
 
 OLD = starter_csv()
-YOON = ("drug-x-safe,,,,Yoon2019,Yoon G. An open-label case series. 2019.,case_series,2019,,5,"
-        + "," * 15 + "opposes,,,,\n")
+_HEADER = OLD.splitlines()[0].split(",")
+
+
+def _row(**cells: str) -> str:
+    """One CSV line of the starter file's columns, from named cells."""
+    return ",".join(cells.get(column, "") for column in _HEADER) + "\n"
+
+
+YOON = _row(position_id="drug-x-safe", study_id="Yoon2019",
+            citation="Yoon G. An open-label case series. 2019.", design="case_series",
+            year="2019", n="5", stance="opposes")
 # Trial2020 shrinks to n = 8, Cohort2019 gains a note, Critic2021 goes, Yoon2019 comes.
 NEW = ("".join(line for line in OLD.splitlines(keepends=True) if "Critic2021" not in line)
        .replace(",240,", ",8,")
@@ -33,11 +42,13 @@ STUDIES = [
     {"study_id": "Critic2021", "change": "removed", "before": "not_rated", "after": None,
      "fields": []},
 ]
+# Contract v2 (§4.2): the opposing cohort and case series are lower-tier evidence beside the
+# trial, so both positions stay supported; only the trial's certainty moves.
 POSITIONS = [
     {"position_id": "drug-x-works", "change": "changed", "verdict_before": "supported",
-     "verdict_after": "contested", "before": "moderate", "after": "very_low"},
+     "verdict_after": "supported", "before": "moderate", "after": "low"},
     {"position_id": "drug-x-safe", "change": "changed", "verdict_before": "supported",
-     "verdict_after": "contested", "before": "low", "after": "very_low"},
+     "verdict_after": "supported", "before": "low", "after": "very_low"},
 ]
 
 
@@ -129,7 +140,7 @@ def test_brief_changes_has_exactly_the_keys_the_template_uses(versions):
 def test_summary_line_for_watch():
     assert diff.summary(STUDIES, POSITIONS) == (
         "Trial2020 changed (moderate → low); Cohort2019 changed (notes); "
-        "Yoon2019 added (very low); 1 other study; 2 position verdicts changed")
+        "Yoon2019 added (very low); 1 other study; 2 position certainties changed")
     assert diff.summary(STUDIES[:1], POSITIONS[:1]) == \
         "Trial2020 changed (moderate → low); 1 position verdict changed"
     certainty_only = {**POSITIONS[0], "verdict_after": "supported"}
@@ -155,8 +166,8 @@ def test_diff_text(runner, versions):
         "  removed  Critic2021  not rated → —",
         "",
         "Positions: 2 changed",
-        "  changed  drug-x-works  verdict supported → contested; certainty moderate → very low",
-        "  changed  drug-x-safe   verdict supported → contested; certainty low → very low",
+        "  changed  drug-x-works  certainty moderate → low",
+        "  changed  drug-x-safe   certainty low → very low",
     ]
 
 
@@ -167,7 +178,7 @@ def test_diff_markdown(runner, versions):
     assert md.startswith("## Changes since old.csv\n")
     assert "| Study | Change | Certainty before → after | What changed |" in md
     assert "| Trial2020 | changed | moderate → low | n |" in md
-    assert "| drug-x-safe | changed | supported → contested | low → very low |" in md
+    assert "| drug-x-safe | changed | supported → supported | low → very low |" in md
 
 
 def test_diff_json(runner, versions):
@@ -253,7 +264,7 @@ def test_build_since_adds_the_changes_section(runner, versions, tmp_path):
     assert [row[0] for row in studies] == ["Trial2020", "Cohort2019", "Yoon2019", "Critic2021"]
     positions = [[_text(td) for td in tr.query_all("td")]
                  for tr in tables[1].query_all("tbody tr")]
-    assert positions[1] == ["drug-x-safe", "changed", "supported → contested", "Low → Very low"]
+    assert positions[1] == ["drug-x-safe", "changed", "supported → supported", "Low → Very low"]
 
 
 def test_build_since_a_brief_pdf(runner, old_brief, versions, tmp_path):

@@ -154,9 +154,9 @@ def test_header_after_blank_rows_keeps_its_spreadsheet_line(runner, write_csv):
 
 def test_messages_quote_the_cell_as_typed(runner, write_csv):
     path = write_csv("position_id,position,advocate,study_id,citation,design,stance,blinded\n"
-                     "p1,Claim,Smith,S1,Cite,RCTT,Supports,Double blind\n")
+                     "p1,Claim,Smith,S1,Cite,RCTT,Supports,Triple blind\n")
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:2: design: 'RCTT' is not a known design" in result.stderr
-    assert f"{path}:2: blinded: 'Double blind' is not allowed" in result.stderr
+    assert f"{path}:2: blinded: 'Triple blind' is not allowed" in result.stderr
     assert "stance" not in result.stderr  # 'Supports' is a valid spelling

@@ -56,32 +56,45 @@ def test_position_refs_join_runs():
     assert position_refs(items) == "P1–P3, P5, P7 and P8"
 
 
-def _position(number, verdict, score, advocate="A", best=None, overstated=0):
-    return {"number": number, "verdict": verdict, "score": score, "advocate": advocate,
-            "certainty": {0: "not_rated", 1: "very_low", 2: "low", 3: "moderate",
-                          4: "high"}[score],
-            "best": best, "rows": [{}] * 2, "opinion": [], "overstated": [{}] * overstated,
-            "position": f"claim {number}"}
+def _position(number, verdict, score, question="efficacy", overstated=0, short=None,
+              **extra):
+    from grader.render.context import CLINICAL_QUESTIONS, verdict_phrase
+
+    p = {"number": number, "verdict": verdict, "score": score, "advocate": "A",
+         "certainty": {0: "not_rated", 1: "very_low", 2: "low", 3: "moderate",
+                       4: "high", None: "not_applicable"}[score],
+         "rows": [{}] * 2, "opinion": [], "overstated": [{}] * overstated,
+         "position": f"claim {number}", "short": short or f"claim {number}",
+         "question": question, "clinical": question in CLINICAL_QUESTIONS,
+         "checked": question in ("fact", "definition"), "supporting": ["FDA2009"],
+         "opposing": ["FDA2019"], **extra}
+    p["phrase"] = verdict_phrase(p)
+    return p
 
 
-def test_plain_summary_names_positions_by_verdict_and_advocate():
+def test_bottom_line_names_claims_clinical_first_and_facts_last():
     positions = [
-        _position(1, "supported", 4, "A", {"study_id": "Trial2020"}),
-        _position(2, "supported", 2, "B"),
-        _position(3, "contested", 2, "B"),
-        _position(4, "contradicted", 2, "A", {"study_id": "Cohort2019"}, overstated=1),
-        _position(5, "unsupported", 0, "B"),
+        _position(1, "supported", 2, "mechanism", short="ketamine binds mu receptors"),
+        _position(2, "supported", 3, "efficacy", short="esketamine prevents relapse"),
+        _position(3, "refuted", None, "fact", short="only OFC is approved"),
+        _position(4, "contested", 2, "safety", overstated=1, short="esketamine is safe"),
+        _position(5, "contradicted", 4, "efficacy", short="drug X works"),
+        _position(6, "unsupported", 0, "safety", short="a framework exists"),
     ]
-    text = " ".join(plain_summary(positions))
-    assert "Well supported, by moderate- or high-certainty evidence: P1 (Trial2020, high)." \
-        in text
-    assert "low- or very-low-certainty evidence" in text and ": P2." in text
-    assert "Contested" in text and "P3" in text
-    assert "Contradicted" in text and "P4 (Cohort2019, low)" in text
-    assert "Resting on opinion alone" in text and "P5" in text
-    assert "1 of 10 citations" in text
-    assert "A: 2 positions, 1 supported at moderate or high certainty and 1 contradicted." \
-        in text
+    sentences = plain_summary(positions)
+    assert 3 <= len(sentences) <= 5
+    text = " ".join(sentences)
+    assert "P1" not in text and "P2" not in text  # claims, not numbers
+    clinical, mechanism, facts = (text.index(s) for s in (
+        "esketamine prevents relapse", "ketamine binds mu receptors", "only OFC is approved"))
+    assert clinical < mechanism < facts
+    assert "“esketamine prevents relapse” is probably true" in text
+    assert "“drug X works” is shown not to be true" in text
+    assert "“only OFC is approved” is refuted by FDA2019" in text
+    assert "“esketamine is safe” meets conflicting evidence" in text
+    assert "“a framework exists” rests on opinion only" in text
+    assert "1 of 12" in text
+    assert "A:" not in text  # no per-advocate scorecard
 
 
 def test_identical_reasons_share_a_footnote_letter():

@@ -53,7 +53,7 @@ def _certainty(project, study: str, out="out") -> str:
 def test_edited_rubric_changes_a_rating_and_the_brief_names_it(runner, project):
     edited = project / "committee.toml"
     edited.write_text(default_rubric_text()
-                      .replace('version = "1.0.0"', 'version = "1.0.0-committee"')
+                      .replace('version = "2.0.0"', 'version = "2.0.0-committee"')
                       .replace("n_below = 400", "n_below = 100"), encoding="utf-8")
     assert _build(runner, project).exit_code == 0
     result = _build(runner, project, "--rubric", str(edited), out="edited")
@@ -62,8 +62,8 @@ def test_edited_rubric_changes_a_rating_and_the_brief_names_it(runner, project):
     assert (_certainty(project, "Trial2020"), _certainty(project, "Trial2020", "edited")) \
         == ("moderate", "high")
     methods = _text(_html(project / "edited" / "brief.html").query("section#methods"))
-    assert "version 1.0.0-committee" in methods
-    assert "1.0.0-committee" in (project / "edited" / "brief.md").read_text("utf-8")
+    assert "version 2.0.0-committee" in methods
+    assert "2.0.0-committee" in (project / "edited" / "brief.md").read_text("utf-8")
 
 
 def test_broken_rubric_lists_every_problem_and_builds_nothing(runner, project):

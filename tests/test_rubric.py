@@ -466,7 +466,7 @@ def test_edited_rubric_copy_changes_results(runner, tmp_path, write_csv):
 
     csv = write_csv(make_rows({"design": "rct", "n": "100", "blinded": "double",
                                "stopped_early": "no"}))
-    edited = _edited(tmp_path, 'version = "1.0.0"', 'version = "1.0.0-local"')
+    edited = _edited(tmp_path, 'version = "2.0.0"', 'version = "2.0.0-local"')
     edited.write_text(edited.read_text().replace("n_below = 400", "n_below = 50"))
     default = json.loads(runner.invoke(main, ["score", str(csv), "--format", "json"]).output)
     result = runner.invoke(main, ["score", str(csv), "--format", "json", "--rubric",
@@ -475,7 +475,7 @@ def test_edited_rubric_copy_changes_results(runner, tmp_path, write_csv):
     custom = json.loads(result.output)
     assert default["citations"][0]["certainty"] == "moderate"
     assert custom["citations"][0]["certainty"] == "high"
-    assert custom["rubric"]["version"] == "1.0.0-local"
+    assert custom["rubric"]["version"] == "2.0.0-local"
 
 
 def test_edited_design_start_changes_results(tmp_path):
@@ -563,7 +563,8 @@ def test_uncontrolled_designs_on_efficacy_questions_have_serious_risk_of_bias(ra
                                                                              judgment):
     got = rated(row)
     assert got["risk_of_bias"] == judgment
-    assert got["risk_of_bias_source"] == "derived"
+    # v2 §4.1: where no rule judges the design, its risk of bias is not assessed.
+    assert got["risk_of_bias_source"] == ("derived" if judgment == "serious" else "not_assessed")
     if judgment == "serious":
         assert "natural course" in got["risk_of_bias_reason"]
 

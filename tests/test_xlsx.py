@@ -63,7 +63,8 @@ def test_number_and_boolean_cells(tmp_path):
     rows[1][HEADER.index("year")] = 2020
     a = assess(write_xlsx(tmp_path / "e.xlsx", rows))
     trial = a.citations[a.citations["study_id"] == "Trial2020"].iloc[0]
-    assert (trial["n"], trial["stopped_early"], trial["year"]) == (240, False, 2020)
+    # A boolean cell reads as stopped_early "no" (a reason since contract v2).
+    assert (trial["n"], trial["stopped_early"], trial["year"]) == (240, "no", 2020)
 
 
 def test_errors_name_spreadsheet_rows(runner, tmp_path):

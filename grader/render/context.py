@@ -79,7 +79,7 @@ def _needs_footnote(cell: dict) -> bool:
 
 
 def _footnoted(rows: list[dict]) -> list[dict]:
-    """Give every downgrade and every 'not assessed' a footnote letter; identical reasons share one."""
+    """A footnote letter for every downgrade and every 'not assessed'; equal reasons share one."""
     letters: dict[str, str] = {}
     notes = []
     for row in rows:
@@ -151,6 +151,9 @@ def _overstatement(row: dict) -> str:
 
 ADVOCATE_LIMIT = 200
 """Longest advocate printed; longer cells are cut with a note (brief.json keeps them)."""
+CLAIM_LIMIT = 1500
+"""Longest claim printed whole: about 250 words, far beyond any claim a letter makes;
+only a pasted document is cut, with a note (brief.json keeps it)."""
 
 
 def _body_row(body: dict, rows: list[dict]) -> dict:
@@ -229,6 +232,7 @@ def build_positions(assessment: Assessment) -> list[dict]:
         entry = {
             **p,
             "advocate": truncate(p["advocate"], ADVOCATE_LIMIT),  # printed on every page
+            "position": truncate(p["position"], CLAIM_LIMIT),
             "number": number,
             "short": short_claim(p["short"] if p.get("short") else p["position"]),
             "clinical": p["question"] in CLINICAL_QUESTIONS,
@@ -355,7 +359,7 @@ def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> 
 
 
 def build_references(assessment: Assessment) -> list[dict]:
-    """Every study once, in input order: its reference and DOI, and whether the exchange cited it."""
+    """Every study once, in input order: its reference, DOI, and whether the exchange cited it."""
     c = assessment.citations
     added = ~c.groupby("study_id", sort=False)["cited_in_exchange"].any()
     return [{"study_id": r["study_id"], "citation": r["citation"], "doi": r["doi"],

@@ -121,5 +121,5 @@ def letter(index: int) -> str:
 
 
 FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,
-                                   count, truncate, clip, short_claim, placeholders, doi_url, join_words,
-                                   anchor, letter)}
+                                   count, truncate, clip, short_claim, placeholders, doi_url,
+                                   join_words, anchor, letter)}

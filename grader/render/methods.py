@@ -50,7 +50,7 @@ def condition_words(when: dict, rubric: Rubric) -> str:
         threshold = split_threshold(key)
         if threshold:
             column, suffix = threshold
-            parts.append(f"{column} {'below' if suffix == '_below' else 'at least'} {value:,}")
+            parts.append(f"{column} {'below' if suffix == '_below' else 'at least'} {value}")
         elif key == "randomized_design":
             parts.append("a randomised design" if value == [True] else "not a randomised design")
         elif value in ([True], [False]):
