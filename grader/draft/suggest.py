@@ -133,7 +133,7 @@ def load_cues(rubric: Rubric, path: str | Path | None = None) -> CueTable:
     n_patterns = []
     for pattern in raw.get("n", {}).get("patterns", []):
         try:
-            n_patterns.append(re.compile(pattern))
+            n_patterns.append(re.compile(pattern, re.I))
         except re.error as exc:
             problems.append(Problem(name, None, "n.patterns", f"not a valid regex: {exc}"))
     if problems:
@@ -167,10 +167,13 @@ def suggest(ref: Reference, table: CueTable) -> Suggestion:
 
 
 def _design(fired: list[tuple[Cue, str]], table: CueTable, notes: list[str]) -> str:
+    before = len(notes)
     design = _choose(fired, table, notes)
     if design:
+        # the note saying where the design came from is the last one _choose added
         notes[-1] = notes[-1].removesuffix("; check") + "; " + table.check.get(
             design, "check it")
+    notes[before:] = sorted(notes[before:], key=lambda n: n.startswith("outranked"))
     return design
 
 
@@ -193,6 +196,12 @@ def _choose(fired: list[tuple[Cue, str]], table: CueTable, notes: list[str]) -> 
         return ""
     (design,) = designs
     winner = next(c for c in top if c[0].design == design)
+    related = {design, *table.refines.get(design, ())}
+    outranked = [(c, h) for c, h in named if c.design not in related
+                 and design not in table.refines.get(c.design, ())]
+    if outranked:
+        notes.append("outranked: " + ", ".join(f"{_said(c, h)} ({c.design})"
+                                               for c, h in outranked))
     finer = [(c, h) for c, h in named if c.design in table.refines.get(design, ())]
     finer_designs = _finest({c.design for c, _ in finer}, table.refines)
     source = f"design from {_said(*winner)}"
