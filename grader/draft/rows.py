@@ -77,18 +77,32 @@ def draft(references: Path, *, into: Path | None = None, fmt: str = "csv",
     name, refs = read_references(Path(references), fmt=input_format)
     refs = merge_duplicates(refs)
     existing = _Existing.read(into) if into is not None and into.exists() else None
-    taken = existing.study_ids if existing else set()
     studies = [Drafted(ref, draft_row(ref, table, references, name)) for ref in refs]
-    for study, sid in zip(studies, study_ids([s.reference for s in studies], table, taken),
+    result = Draft(name, studies, warnings=list(table.warnings))
+    new = studies
+    if existing is not None:
+        new = []
+        for study in studies:
+            match = next(((k, existing.keys[k]) for k in study.reference.keys()
+                          if k in existing.keys), None)
+            if match is None:
+                new.append(study)
+                continue
+            key, (line, sid) = match
+            result.skipped.append(f"skipped {id_stem(study.reference, table)}: already in "
+                                  f"{into} line {line} as {sid or '(no study_id)'} "
+                                  f"({_REASON[key.split(':', 1)[0]]})")
+            study.row["study_id"] = sid
+    taken = existing.study_ids if existing else set()
+    for study, sid in zip(new, study_ids([s.reference for s in new], table, taken),
                           strict=True):
         study.row["study_id"] = sid
-    result = Draft(name, studies, warnings=list(table.warnings))
     if into is None:
         result.output = to_json(studies, name) if fmt == "json" else to_csv(studies)
         return result
     if write is None:
         from grader.write import write_atomic as write
-    _merge_into(result, into, existing, write)
+    _merge_into(result, into, existing, new, write)
     return result
 
 
@@ -182,7 +196,9 @@ def study_ids(refs: list[Reference], table: CueTable, taken: set[str]) -> list[s
     taken_lower = {t.lower() for t in taken}
     for stem in dict.fromkeys(stems):
         group = [i for i, s in enumerate(stems) if s == stem]
-        if len(group) == 1 and stem.lower() not in taken_lower:
+        low = stem.lower()
+        suffixed = any(t[:-1] == low and t[-1].isalpha() for t in taken_lower)
+        if len(group) == 1 and low not in taken_lower and not suffixed:
             ids[group[0]] = stem
             continue
         group.sort(key=lambda i: (normalize_text(refs[i].title), refs[i].doi, refs[i].url))
@@ -263,7 +279,6 @@ class _Existing:
             return cls(path, data, [], newline, delimiter, set(), {})
         header = [re.sub(r"[\s\-]+", "_", h.strip().lower()) for h in rows[0]]
         ids, keys = set(), {}
-        line = 1 + rows[0].__len__() * 0
         starts = _row_lines(text, delimiter)
         for number, cells in zip(starts[1:], rows[1:], strict=False):
             row = dict(zip(header, cells, strict=False))
@@ -272,7 +287,6 @@ class _Existing:
                 ids.add(sid)
             for key in _row_keys(row):
                 keys.setdefault(key, (number, sid))
-        del line
         return cls(path, data, header, newline, delimiter, ids, keys)
 
 
@@ -308,32 +322,22 @@ _REASON = {"doi": "same DOI", "pmid": "same PMID", "aty": "same first author, ye
            "url": "same URL"}
 
 
-def _merge_into(result: Draft, into: Path, existing: _Existing | None, write) -> None:
+def _merge_into(result: Draft, into: Path, existing: _Existing | None,
+                new: list[Drafted], write) -> None:
+    result.added = [f"added {s.row['study_id']}" for s in new]
     if existing is None or not existing.header:
-        data = to_csv(result.studies).encode("utf-8")
-        result.added = [f"added {s.row['study_id']}" for s in result.studies]
-        if result.studies:
-            write(into, data)
+        if new:
+            write(into, to_csv(new).encode("utf-8"))
         return
-    new = []
-    for study in result.studies:
-        match = next(((k, existing.keys[k]) for k in study.reference.keys()
-                      if k in existing.keys), None)
-        if match:
-            key, (line, sid) = match
-            result.skipped.append(f"skipped {study.row['study_id']}: already in {into} "
-                                  f"line {line} as {sid or '(no study_id)'} "
-                                  f"({_REASON[key.split(':', 1)[0]]})")
-            continue
-        new.append(study)
-        result.added.append(f"added {study.row['study_id']}")
-        missing = [c for c, v in study.row.items()
-                   if v and c not in existing.header and c not in UNATTACHED]
-        if missing:
-            result.warnings.append(Problem(str(into), None, None,
-                f"{into.name} has no column {', '.join(missing)}; "
-                f"{study.row['study_id']}'s {', '.join(missing)} left out (add the column "
-                "to keep them)", "warning"))
+    left_out: dict[str, list[str]] = {}
+    for study in new:
+        for column, value in study.row.items():
+            if value and column not in existing.header and column not in UNATTACHED:
+                left_out.setdefault(column, []).append(study.row["study_id"])
+    for column, ids in left_out.items():
+        result.warnings.append(Problem(str(into), None, None,
+            f"has no column {column}: the drafted {column} of {', '.join(ids)} is left out "
+            "(add the column to the header to keep it)", "warning"))
     if not new:
         return
     columns = tuple(existing.header)
