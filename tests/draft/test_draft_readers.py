@@ -11,7 +11,7 @@ from grader.draft.rows import merge_duplicates
 from grader.errors import InvalidInput
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path("/work/shared/seed/000_3bd15740a826bf50.txt")
+SEED = FIXTURES / "seed_letters.txt"  # a copy of ../shared/seed/000_3bd15740a826bf50.txt
 FORMATS = {"hcq.ris": "ris", "hcq.bib": "bibtex", "hcq.nbib": "medline",
            "hcq_pubmed.xml": "pubmed_xml", "hcq_endnote.xml": "endnote_xml",
            "hcq.json": "csl_json", "hcq.txt": "text"}

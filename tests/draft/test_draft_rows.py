@@ -17,7 +17,7 @@ from grader.draft.suggest import load_cues
 from grader.rubric import load_rubric
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path("/work/shared/seed/000_3bd15740a826bf50.txt")
+SEED = FIXTURES / "seed_letters.txt"  # a copy of ../shared/seed/000_3bd15740a826bf50.txt
 
 
 @pytest.fixture(scope="module")

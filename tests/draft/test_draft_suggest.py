@@ -13,7 +13,7 @@ from grader.errors import InvalidInput
 from grader.rubric import load_rubric
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path("/work/shared/seed/000_3bd15740a826bf50.txt")
+SEED = FIXTURES / "seed_letters.txt"  # a copy of ../shared/seed/000_3bd15740a826bf50.txt
 
 # What each study is, from ../shared/domain/cited-studies.md (a set where two are right).
 SEED_TRUTH = {
@@ -61,7 +61,7 @@ def test_seed_every_design_right_or_blank():
 
 def test_seed_notes_say_where_the_design_came_from():
     rows = _rows(SEED)
-    assert rows["Yoon2019"]["notes"] == ("drafted from 000_3bd15740a826bf50.txt:18 (also at "
+    assert rows["Yoon2019"]["notes"] == ("drafted from seed_letters.txt:18 (also at "
                                          "line 76); design from title words 'case series'; "
                                          "check n")
     assert "design: no cue in the title, type or abstract; fill it in" in rows[
@@ -223,3 +223,24 @@ def test_builtin_table_names_only_rubric_designs():
     designs = set(load_rubric().designs)
     assert {c.design for c in table.cues if c.design} <= designs
     assert set(table.check) <= designs
+
+
+def test_editorial_outranks_the_trial_it_discusses(table):
+    found = _suggest(table, title="Hydroxychloroquine: a randomized trial at last",
+                     publication_types=("Editorial",))
+    assert found.design == "editorial"
+
+
+def test_review_outranks_study_words_but_not_synthesis_words(table):
+    review = _suggest(table, title="Ketamine's actions in rodent models",
+                      publication_types=("Review",))
+    assert review.design == "narrative_review"
+    synthesis = _suggest(table, title="Ketamine for depression: a systematic review",
+                         publication_types=("Review",))
+    assert synthesis.design == "systematic_review"
+
+
+def test_a_call_for_trials_is_not_a_trial(table):
+    found = _suggest(table, title="Statins and dementia",
+                     abstract="A randomized clinical trial is needed to confirm this.")
+    assert found.design == ""
