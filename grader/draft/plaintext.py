@@ -45,7 +45,7 @@ def _section(lines: list[str], start: int) -> list[tuple[str, int]]:
             break
         marker = MARKER.match(raw)
         body = _unmark(raw[marker.end():] if marker else raw)
-        if marker and _looks_like_reference_start(body):
+        if marker and (_looks_like_reference_start(body) or re.match(r"\s*[\[(]?\d", raw)):
             found.append([body, i + 1])
         elif found and _continues(found[-1][0], raw, body, blank_before):
             found[-1][0] = _join(found[-1][0], body)
@@ -58,8 +58,14 @@ def _section(lines: list[str], start: int) -> list[tuple[str, int]]:
     return [(t, line) for t, line in found]
 
 
+PARTICLES = re.compile(r"(?:de|da|di|del|della|dos|du|van|von|der|den|le|la|ten|ter|al|el)"
+                       r"\s+[A-Z]")
+
+
 def _looks_like_reference_start(body: str) -> bool:
-    return bool(body) and (body[0].isupper() or body.startswith(("http", "www.", "[", "<")))
+    """Starts like a reference: a capital, a URL, or a surname particle ('de Melo GD')."""
+    return bool(body) and (body[0].isupper() or body.startswith(("http", "www.", "[", "<"))
+                           or bool(PARTICLES.match(body)))
 
 
 def _continues(entry: str, raw: str, body: str, blank_before: bool) -> bool:
