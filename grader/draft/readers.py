@@ -20,8 +20,9 @@ YEAR_RE = re.compile(r"(?<![\d.])(1[89]\d\d|20\d\d)(?![\d.])")
 
 
 def read_references(path: Path, data: bytes | None = None,
-                    fmt: str | None = None) -> tuple[str, list[Reference]]:
-    """The format (detected unless given) and the references of a file, in file order."""
+                    fmt: str | None = None) -> tuple[str, list[Reference], list[Problem]]:
+    """The format (detected unless given), the references of a file in file order, and
+    warnings (records with nothing to cite, skipped)."""
     name = str(path)
     data = path.read_bytes() if data is None else data
     try:
@@ -35,12 +36,28 @@ def read_references(path: Path, data: bytes | None = None,
                                     "references again")])
     fmt = fmt or detect_format(path, text)
     refs = READERS[fmt](text, name)
+    empty = [i for i, r in enumerate(refs) if not (r.title or r.authors or r.url or r.doi)]
+    warnings = [Problem(name, refs[i].line, None, f"record {i + 1} has no title, author, DOI "
+                        "or URL; skipped", "warning") for i in empty]
+    refs = [r for i, r in enumerate(refs) if i not in set(empty)]
     if not refs:
-        raise InvalidInput([Problem(name, None, None,
-            f"no references found (read as {fmt}); a plain-text list needs one reference "
-            "per numbered or bulleted entry, e.g. '1. Smith J, Doe A. Title. Journal "
-            "2020;1:1-9'")])
-    return fmt, refs
+        raise InvalidInput(warnings + [Problem(name, None, None,
+            f"no references found (read as {fmt}); {HINTS[fmt]}")])
+    return fmt, refs, warnings
+
+
+HINTS = {
+    "ris": "each RIS record starts with 'TY  - JOUR' and ends with an 'ER  - ' line",
+    "bibtex": "each entry looks like @article{key, author = {…}, title = {…}, year = {…}}; "
+              "check that every brace is closed",
+    "medline": "each MEDLINE record starts with a 'PMID- ' line (PubMed: Send to → Citation "
+               "manager)",
+    "pubmed_xml": "the file holds no <PubmedArticle> records",
+    "endnote_xml": "the file holds no <record> elements (EndNote: File → Export → XML)",
+    "csl_json": "CSL-JSON is a list of items with title, author and issued",
+    "text": "a plain-text list needs one reference per numbered or bulleted entry, e.g. "
+            "'1. Smith J, Doe A. Title. Journal 2020;1:1-9'",
+}
 
 
 def detect_format(path: Path, text: str) -> str:

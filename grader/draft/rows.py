@@ -54,7 +54,9 @@ class Draft:
     def summary(self) -> str:
         """One line for stderr: how many studies, how many designs suggested."""
         with_design = sum(1 for s in self.studies if s.row["design"])
-        return (f"drafted {len(self.studies)} studies ({self.input_format}): "
+        count = len(self.studies)
+        return (f"drafted {count} {'study' if count == 1 else 'studies'} "
+                f"({self.input_format}): "
                 f"{with_design} designs suggested, {len(self.studies) - with_design} left "
                 "blank; every design is a suggestion: check it, then fill position_id, "
                 "position, advocate and stance and run `grader check`")
@@ -74,11 +76,11 @@ def draft(references: Path, *, into: Path | None = None, fmt: str = "csv",
                                     f"unknown input format {input_format!r}; use one of: "
                                     f"{', '.join(FORMATS)}")])
     table = load_cues(load_rubric(rubric), cues)
-    name, refs = read_references(Path(references), fmt=input_format)
+    name, refs, read_warnings = read_references(Path(references), fmt=input_format)
     refs = merge_duplicates(refs)
     existing = _Existing.read(into) if into is not None and into.exists() else None
     studies = [Drafted(ref, draft_row(ref, table, references, name)) for ref in refs]
-    result = Draft(name, studies, warnings=list(table.warnings))
+    result = Draft(name, studies, warnings=[*table.warnings, *read_warnings])
     new = studies
     if existing is not None:
         new = []

@@ -20,7 +20,7 @@ IN_PUBMED = 15  # the preprint (Chen 2020) has no PubMed record
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_each_format_is_detected_and_read(name):
-    fmt, refs = read_references(FIXTURES / name)
+    fmt, refs, _ = read_references(FIXTURES / name)
     assert fmt == FORMATS[name]
     expected = IN_PUBMED if fmt in ("medline", "pubmed_xml") else 16
     expected += 1 if fmt == "text" else 0  # the FDA URL
@@ -36,13 +36,13 @@ def test_each_format_is_detected_and_read(name):
 
 @pytest.mark.parametrize("name", ["hcq.nbib", "hcq_pubmed.xml", "hcq.ris", "hcq_endnote.xml"])
 def test_publication_types_are_kept(name):
-    _, refs = read_references(FIXTURES / name)
+    _, refs, _ = read_references(FIXTURES / name)
     mehra = next(r for r in refs if r.first_author_surname == "Mehra")
     assert "Retracted Publication" in mehra.publication_types
 
 
 def test_collective_authors_in_pubmed_xml_come_after_people():
-    _, refs = read_references(FIXTURES / "hcq_pubmed.xml")
+    _, refs, _ = read_references(FIXTURES / "hcq_pubmed.xml")
     assert refs[0].authors[0] == "Horby P"
     assert "RECOVERY Collaborative Group" in refs[0].authors
 
@@ -94,7 +94,7 @@ def test_text_without_references(tmp_path):
 
 
 def test_seed_every_reference_once_duplicates_merged():
-    fmt, refs = read_references(SEED)
+    fmt, refs, _ = read_references(SEED)
     assert fmt == "text"
     assert len(refs) == 6 + 17  # the letter's list, then the reply's
     merged = merge_duplicates(refs)
@@ -110,7 +110,7 @@ def test_seed_every_reference_once_duplicates_merged():
 
 
 def test_seed_entry_broken_across_lines_and_bullets():
-    _, refs = read_references(SEED)
+    _, refs, _ = read_references(SEED)
     bonaventura = refs[1]
     assert bonaventura.title == ("Pharmacological and behavioral divergence of ketamine "
                                  "enantiomers; Implications for abuse liability")
@@ -120,7 +120,7 @@ def test_seed_entry_broken_across_lines_and_bullets():
 
 
 def test_seed_url_reference():
-    _, refs = read_references(SEED)
+    _, refs, _ = read_references(SEED)
     fda = next(r for r in refs if r.url)
     assert fda.url == ("https://www.accessdata.fda.gov/drugsatfda_docs/nda/2009/"
                        "021520Orig1s012.pdf")
@@ -133,7 +133,7 @@ def test_bracketed_and_parenthesised_numbers(tmp_path):
                     "[1] Smith J, Doe A. Aspirin in 80 patients: a cohort study. Lancet. "
                     "2019;393:1-9.\n"
                     "2) Jones B. Another title\n   broken over two lines. BMJ. 2020;368:m1.\n")
-    _, found = read_references(refs)
+    _, found, _ = read_references(refs)
     assert [r.title for r in found] == ["Aspirin in 80 patients: a cohort study",
                                         "Another title broken over two lines"]
     assert found[1].journal == "BMJ" and found[1].line == 3

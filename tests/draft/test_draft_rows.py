@@ -237,3 +237,32 @@ def test_check_explains_a_drafted_row_precisely(runner, tmp_path):
                          "the row")
     assert not any("required on every row" in line for line in errors)
     assert f"{evidence}:6: design: study Geleris2020 has no design" in result.stderr
+
+
+BAD = Path(__file__).parent / "bad"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("ris_without_er.ris", "no references found (read as ris); each RIS record starts with "
+     "'TY  - JOUR' and ends with an 'ER  - ' line"),
+    ("ris_record_without_title.ris", "no references found (read as ris)"),
+    ("bibtex_unclosed_brace.bib", "no references found (read as bibtex); each entry looks "
+     "like @article{key, author = {…}, title = {…}, year = {…}}; check that every brace is "
+     "closed"),
+    ("csl_not_a_list_of_items.json", "CSL-JSON must be a list of items (objects with title, "
+     "author, issued, …)"),
+    ("endnote_with_entities.xml", "XML with entity declarations is refused; export again"),
+    ("pubmed_xml_without_articles.xml", "no references found (read as pubmed_xml); the file "
+     "holds no <PubmedArticle> records"),
+])
+def test_bad_reference_files(runner, name, message):
+    result = runner.invoke(main, ["draft", str(BAD / name)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(f"{BAD / name}: {message}")
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_record_without_anything_to_cite_is_skipped_with_a_warning(runner):
+    result = runner.invoke(main, ["draft", str(BAD / "ris_record_without_title.ris")])
+    assert (f"{BAD / 'ris_record_without_title.ris'}:1: warning: record 1 has no title, "
+            "author, DOI or URL; skipped") in result.stderr
