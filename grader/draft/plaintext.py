@@ -126,13 +126,11 @@ def parse_entry(text: str, line: int | None) -> Reference:
 
 
 def _split_authors(text: str) -> tuple[tuple[str, ...], str]:
-    m = re.search(r"(?:et al\.?|[A-Za-z\-'’]+)\s*[.:](?=\s)", text)
-    # The author block ends at the first '. ' or ': ' (after 'et al' or initials).
+    """The author block ends at the first '. ' or ': ' (after 'et al' or initials)."""
     cut = re.search(r"[.:]\s", text)
     if not cut or cut.start() > 400:
         return (), text
     block, rest = text[:cut.start()], text[cut.end():]
-    del m
     names = [n.strip() for n in re.split(r",\s*|;\s*|\s+and\s+", block) if n.strip()]
     names = [re.sub(r"\s*\bet al\.?$", "", n).strip() for n in names]
     return tuple(n for n in names if n and n.lower() != "et al"), rest

@@ -7,6 +7,7 @@ import json
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 from grader.draft.records import Reference, normalize_doi
@@ -129,8 +130,6 @@ def _lines_of(text: str, pattern: str) -> list[int]:
 def _at(refs: list[Reference], lines: list[int]) -> list[Reference]:
     if len(lines) != len(refs):
         return refs
-    from dataclasses import replace
-
     return [replace(r, line=line) for r, line in zip(refs, lines, strict=True)]
 
 
@@ -153,12 +152,9 @@ def read_ris(text: str, name: str) -> list[Reference]:
         if e.get("end_page"):
             pages = f"{pages}-{e['end_page']}"
         notes = " ".join(e.get("notes", []) or [])
-        pmid = ""
-        for candidate in (e.get("accession_number"), notes, e.get("note")):
-            m = re.search(r"(?:PMID:?\s*)?\b(\d{6,9})\b", str(candidate or ""))
-            if m and (candidate == e.get("accession_number") or "PMID" in str(candidate)):
-                pmid = m.group(1)
-                break
+        accession = str(e.get("accession_number") or "").strip()
+        pmid = accession if accession.isdigit() else (
+            m.group(1) if (m := re.search(r"PMID:?\s*(\d{6,9})\b", notes)) else "")
         types = [k for k in (e.get("custom3"), e.get("type_of_work")) if k]
         urls = e.get("urls") or []
         refs.append(Reference(
@@ -230,8 +226,6 @@ def read_bibtex(text: str, name: str) -> list[Reference]:
             source="bibtex"))
     # bibtexparser returns entries in file order; find each entry's line by its key.
     lines = [_line_of_key(text, e.get("ID", "")) for e in db.entries]
-    from dataclasses import replace
-
     return [replace(r, line=line) for r, line in zip(refs, lines, strict=True)]
 
 

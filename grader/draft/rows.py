@@ -7,7 +7,7 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -313,8 +313,6 @@ def _row_keys(row: dict[str, str]) -> list[str]:
         ref = parse_entry(row["citation"].strip(), None)
         year = row.get("year", "").strip()
         if year.isdigit():
-            from dataclasses import replace
-
             ref = replace(ref, year=int(year))
         keys += list(ref.keys())
     return keys

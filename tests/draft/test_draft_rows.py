@@ -266,3 +266,12 @@ def test_record_without_anything_to_cite_is_skipped_with_a_warning(runner):
     result = runner.invoke(main, ["draft", str(BAD / "ris_record_without_title.ris")])
     assert (f"{BAD / 'ris_record_without_title.ris'}:1: warning: record 1 has no title, "
             "author, DOI or URL; skipped") in result.stderr
+
+
+def test_seed_lists_into_the_projects_own_evidence_file_add_nothing(tmp_path):
+    # seed_evidence.csv: a snapshot of the project's hand-encoded evidence.csv
+    into = tmp_path / "evidence.csv"
+    into.write_bytes((FIXTURES / "seed_evidence.csv").read_bytes())
+    result = draft(SEED, into=into)
+    assert result.added == [] and len(result.skipped) == 19
+    assert into.read_bytes() == (FIXTURES / "seed_evidence.csv").read_bytes()
