@@ -251,6 +251,47 @@ def rubric(rubric_path):
 
 
 @main.command()
+@click.argument("references", type=EXISTING_FILE)
+@click.option("--into", "into", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="CSV", help="Add the new studies to this evidence file (existing rows "
+                                  "are left byte for byte; a study already there is skipped).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="Rows as CSV, or as JSON for scripts (stdout only).")
+@click.option("--from", "input_format", metavar="FORMAT",
+              help="Read as this format instead of detecting it: ris, bibtex, medline, "
+                   "pubmed_xml, endnote_xml, csl_json, text.")
+@click.option("--cues", "cues_path", type=EXISTING_FILE, metavar="FILE",
+              help="Design-cue table to use instead of the built-in one.")
+@rubric_option
+@handle_errors
+def draft(references, into, fmt, input_format, cues_path, rubric_path):
+    """Draft evidence rows from a reference list, one study per reference.
+
+    Reads RIS, BibTeX, PubMed MEDLINE (.nbib), PubMed XML, EndNote XML, CSL-JSON or a
+    plain-text numbered list. Suggests each design from publication types and title
+    words, and says in `notes` where it came from; position columns are left blank.
+
+    \b
+    Example:
+      grader draft refs.ris > evidence.csv
+      grader draft zotero.json --into evidence.csv
+    """
+    from grader.draft import draft as draft_rows
+
+    if into is not None and fmt == "json":
+        raise click.UsageError("--format json writes to stdout; leave out --into")
+    result = draft_rows(references, into=into, fmt=fmt, input_format=input_format,
+                        rubric=rubric_path, cues=cues_path)
+    _report_problems(result.warnings)
+    for line in result.added + result.skipped:
+        click.echo(line, err=True)
+    if into is not None and not result.added:
+        click.echo(f"{into}: nothing to add; every reference is already there", err=True)
+    click.echo(result.output, nl=False)
+    click.echo(result.summary, err=True)
+
+
+@main.command()
 @click.argument("old", type=EXISTING_FILE)
 @click.argument("new", type=EXISTING_FILE)
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text",

@@ -51,6 +51,7 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     problems += _cell_problems(distinct, raw, table.path, rubric)
     frame, group_problems = _inherit(frame, distinct, table.path)
     problems += group_problems
+    problems = _unattached(frame, problems, table.path)
     problems += _duplicate_citations(frame, table.path)
     problems += _cross_field(frame, table.path, rubric)
     if any(p.severity == "error" for p in problems):
@@ -58,6 +59,22 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     citations = _typed(frame, rubric, distinct)
     return Evidence(table.path, hashlib.sha256(table.data).hexdigest(), table.data,
                     citations, [p for p in problems if p.severity == "warning"])
+
+
+def _unattached(frame: pd.DataFrame, problems: list[Problem], path: str) -> list[Problem]:
+    """A study row with no position_id and no stance (as `grader draft` writes it) gets one
+    message naming the columns to fill, instead of one 'blank cell' error per column."""
+    blank = frame["position_id"].isna() & frame["stance"].isna() & frame["study_id"].notna()
+    if not blank.any():
+        return problems
+    lines = set(frame.index[blank])
+    kept = [p for p in problems if not (p.line in lines and p.column in ("position_id", "stance")
+                                        and p.message.startswith("required on every row"))]
+    return kept + [Problem(path, int(line), "position_id",
+                           f"study {sid} is not cited on a position yet: fill position_id, "
+                           f"position, advocate, stance for study {sid} (one row per position "
+                           "that cites it), or delete the row")
+                   for line, sid in frame.loc[blank, "study_id"].items()]
 
 
 def _check_header(table: RawTable) -> tuple[list[str], list[Problem]]:
