@@ -91,6 +91,7 @@ def test_bottom_line_names_claims_clinical_first_and_facts_last():
     assert "“esketamine prevents relapse” is probably true" in text
     assert "“drug X works” is shown not to be true" in text
     assert "“only OFC is approved” is refuted by FDA2019" in text
+    assert "Of 1 fact or definition checked against their sources (not graded), 0 are" in text
     assert "“esketamine is safe” meets conflicting evidence" in text
     assert "“a framework exists” rests on opinion only" in text
     assert "1 of 12" in text

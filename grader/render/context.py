@@ -41,7 +41,8 @@ VERDICT_PHRASES = {
     "supported": {"high": "is shown to be true", "moderate": "is probably true",
                   "low": "may be true", "very_low": "is very uncertain"},
     "contradicted": {"high": "is shown not to be true", "moderate": "is probably not true",
-                     "low": "may not be true", "very_low": "is very uncertain"},
+                     "low": "may not be true",
+                     "very_low": "is very uncertain, and what evidence there is is against it"},
 }
 
 
@@ -286,6 +287,18 @@ def _named(items: list[dict]) -> str:
     return "; ".join(shown)
 
 
+def _checked_sentence(checked: list[dict]) -> str:
+    """Facts and definitions: how many were confirmed, and every one that was not, by name."""
+    confirmed = [p for p in checked if p["verdict"] == "confirmed"]
+    others = [p for p in checked if p["verdict"] != "confirmed"]
+    noun = "fact or definition" if len(checked) == 1 else "facts and definitions"
+    text = (f"Of {len(checked):,} {noun} checked against their sources (not graded), "
+            f"{len(confirmed):,} {'is' if len(confirmed) == 1 else 'are'} confirmed")
+    if others:
+        text += "; " + _named(others)
+    return text + "."
+
+
 def plain_summary(positions: list[dict]) -> list[str]:
     """The bottom line: 3–5 sentences naming claims, clinical claims first, facts last."""
     clinical = [p for p in positions if p["clinical"] and not p["checked"]]
@@ -297,8 +310,7 @@ def plain_summary(positions: list[dict]) -> list[str]:
     if mechanism:
         sentences.append(f"Mechanism claims: {_named(mechanism)}.")
     if checked:
-        sentences.append("Facts and definitions, checked against their sources rather than "
-                         f"graded: {_named(checked)}.")
+        sentences.append(_checked_sentence(checked))
     overstated = sum(len(p["overstated"]) for p in positions)
     cited = sum(len(p["rows"]) + len(p["opinion"]) for p in positions)
     if overstated:
