@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import cssselect2
+import numpy as np
 import pypdf
 import pytest
 import tinyhtml5
@@ -92,11 +93,101 @@ def test_every_page_footer_carries_provenance(page_texts):
 def test_page_one_answers_the_question(page_texts):
     first = page_texts[0]
     assert "Bottom line" in first
-    for word in ("Claim", "Argued by", "Verdict", "Certainty", "Best evidence"):
+    for word in ("Claim, and who argues it", "Verdict and certainty", "Best evidence"):
         assert word in first
     assert "Schatzberg" in first and "McIntyre et al." in first
     assert "⊕" in first
     assert "10.1176/appi.ajp.2021.21060653" in first
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def doc(brief):
+    import json
+
+    return json.loads((brief / "brief.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def front(page_texts):
+    """Page 1 and its continuation: the pages before the evidence map."""
+    pages = []
+    for text in page_texts:
+        if "Each citation placed by its certainty" in text:  # the evidence map's lede
+            break
+        pages.append(text)
+    return _flat(" ".join(pages))
+
+
+def test_every_claim_is_printed_whole_on_page_one_or_its_continuation(doc, front):
+    for p in doc["positions"]:
+        assert _flat(p["position"]) in front, p["position_id"]
+
+
+def test_every_verdict_is_said_in_words_beside_it(doc, front):
+    for p in doc["positions"]:
+        assert _flat(p["statement"]) in front, p["position_id"]
+    assert "Checked: refuted by FDA2019" in front
+
+
+def test_best_evidence_shows_its_finding_on_both_sides(doc, front):
+    results = {(c["position_id"], c["study_id"]): c["result"] for c in doc["citations"]}
+    for p in doc["positions"]:
+        sides = p["supporting"][:1] + (p["opposing"][:1] if p["verdict"] in (
+            "contested", "contradicted", "refuted", "disputed") else [])
+        for study in sides:
+            result = results[(p["position_id"], study)]
+            if result:
+                assert _flat(result)[:40] in front, (p["position_id"], study)
+
+
+def test_badges_are_words_on_page_one(front):
+    for badge in ("conceded by McIntyre et al.", "added by the brief's authors",
+                  "checked fact", "checked definition"):
+        assert badge in front
+
+
+def test_markdown_reference_list_is_complete(brief, doc):
+    md = (brief / "brief.md").read_text(encoding="utf-8")
+    references = md.split("## References", 1)[1].split("\n## ", 1)[0]
+    for study in doc["studies"]:
+        assert f"**{study['study_id']}**" in references
+        if study["doi"]:
+            assert f"doi:{study['doi']}" in references
+
+
+def test_markdown_sections_show_start_upgrades_and_findings(brief):
+    md = (brief / "brief.md").read_text(encoding="utf-8")
+    assert "| Study | Design | n | Stance | Starts | Risk of bias | Inconsistency | " \
+           "Indirectness | Imprecision | Publication bias | Upgrades | Certainty | Finding |" in md
+    assert "| **Body of evidence** |" in md
+    assert "relapse" in md.lower()  # Daly2019's finding
+
+
+CHAPTERS = ("Evidence map", "Changes since the previous version", "Appendix: evidence profile",
+            "References", "Methods")
+
+
+def test_no_near_empty_page_unless_a_chapter_follows(brief, page_texts):
+    """No page but the last holds less than a quarter of its height, unless a chapter starts next."""
+    pdfium = pytest.importorskip("pypdfium2")
+    pdf = pdfium.PdfDocument(str(brief / "brief.pdf"))
+    try:
+        for number in range(len(pdf) - 1):
+            pixels = np.asarray(pdf[number].render(scale=0.5).to_pil().convert("L"))
+            height = pixels.shape[0]
+            body = pixels[int(height * 0.07):int(height * 0.92)]  # inside header and footer
+            inked = np.flatnonzero(body.min(axis=1) < 160)
+            filled = (inked.max() + 1) / body.shape[0] if len(inked) else 0
+            following = page_texts[number + 1]
+            starts_chapter = any(c in following.split("\n", 3)[-1][:120] for c in CHAPTERS) \
+                or re.search(r"^P1 ", following.split("\n", 2)[-1], re.M)
+            assert filled >= 0.25 or starts_chapter, f"page {number + 1} is {filled:.0%} full"
+    finally:
+        pdf.close()
 
 
 def test_sections_are_all_present(page_texts):
@@ -124,14 +215,16 @@ def test_fonts_are_embedded_packaged_fonts(reader):
     assert all(n.startswith(("Grader-Text", "Grader-Symbols")) for n in names), names
 
 
-def test_page_one_renders_with_ink(brief):
+def test_page_one_renders_with_ink_from_masthead_to_table(brief):
+    """Page 1 is drawn, not blank: ink from the masthead down through most of the page."""
     pdfium = pytest.importorskip("pypdfium2")
     pdf = pdfium.PdfDocument(str(brief / "brief.pdf"))
-    image = pdf[0].render(scale=0.5).to_pil().convert("L")
-    histogram = image.histogram()
-    dark = sum(histogram[:200])
-    assert dark / (image.width * image.height) > 0.02
+    pixels = np.asarray(pdf[0].render(scale=0.5).to_pil().convert("L"))
     pdf.close()
+    rows = pixels.min(axis=1) < 128
+    inked = np.flatnonzero(rows)
+    assert len(inked) and inked[0] < len(rows) * 0.12  # the masthead at the top
+    assert rows.sum() > len(rows) * 0.45  # text on most lines of the page
 
 
 def test_same_input_and_date_give_identical_pdf(brief, tmp_path, monkeypatch):
@@ -161,6 +254,9 @@ def test_html_has_summary_row_per_position(brief):
     assert len(rows) == len(data["positions"])
     badges = [el.etree_element.text for el in root.query_all("table.summary .badge")]
     assert badges == [p["verdict"].capitalize() for p in data["positions"]]
+    statements = [" ".join("".join(el.etree_element.itertext()).split())
+                  for el in root.query_all("table.summary .statement")]
+    assert statements == [p["statement"] for p in data["positions"]]
     sections = list(root.query_all("article.position"))
     assert len(sections) == len(data["positions"])
 
@@ -174,6 +270,6 @@ def test_html_footnotes_every_downgrade(brief):
 def test_markdown_has_the_positions_table(brief):
     md = (brief / "brief.md").read_text(encoding="utf-8")
     assert md.startswith("# Ketamine")
-    assert "| # | Claim | Argued by | Verdict | Certainty | Best evidence |" in md
+    assert "| # | Claim | Argued by | Verdict | Certainty | Best evidence and its finding |" in md
     assert "## Methods" in md
-    assert "Claimed versus graded, Yoon2019" in md
+    assert "Claimed versus graded, Williams2018" in md
