@@ -8,6 +8,7 @@ import zipfile
 
 from docx import Document as new_document
 from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -16,7 +17,9 @@ from docx.shared import Mm, Pt, RGBColor
 from grader.render.committee import (
     DOMAIN_LABELS,
     DOMAINS,
+    NOT_APPLICABLE,
     NOT_ASSESSED,
+    UPGRADE_LABELS,
     Citation,
     Document,
     Domain,
@@ -39,11 +42,15 @@ A4 = (Mm(210), Mm(297))
 MARGIN = Mm(18)
 SHADING = {"serious": "FCE4C4", "very_serious": "F6C6C6", NOT_ASSESSED: "E4E4E4"}
 GREY = RGBColor(0x55, 0x55, 0x55)
-SOF_COLUMNS = ("Study", "Design", "n", *(DOMAIN_LABELS[d] for d in DOMAINS), "Upgrades",
-               "Certainty", "Finding")
-SOF_WIDTHS_MM = (30, 24, 13, 20, 20, 20, 20, 20, 22, 26, 46)  # landscape A4, 261 mm wide
+SOFT_HYPHENATED = {"Inconsistency": "Incon\u00adsistency", "Indirectness": "Indirect\u00adness",
+                   "Imprecision": "Impre\u00adcision",
+                   "Publication bias": "Publi\u00adcation bias"}
+SOF_COLUMNS = ("Study", "Design", "n",
+               *(SOFT_HYPHENATED.get(DOMAIN_LABELS[d], DOMAIN_LABELS[d]) for d in DOMAINS),
+               "Upgrades", "Certainty", "Finding")
+SOF_WIDTHS_MM = (28, 26, 14, 19, 19, 19, 19, 19, 20, 24, 54)  # landscape A4, 261 mm wide
 GLANCE_COLUMNS = ("#", "Claim", "Advocate", "Verdict", "Certainty", "Best evidence")
-GLANCE_WIDTHS_MM = (9, 52, 24, 38, 25, 26)  # portrait A4, 174 mm wide
+GLANCE_WIDTHS_MM = (9, 50, 22, 33, 22, 38)  # portrait A4, 174 mm wide
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -68,6 +75,7 @@ def docx_bytes(doc: dict, settings: dict, built: dt.date,
     _page(section, landscape=False)
     _methods(word, data)
     _references(word, data)
+    _table_text(word)
     _core_properties(word, settings, built, source_date_epoch)
     buffer = io.BytesIO()
     word.save(buffer)
@@ -76,10 +84,27 @@ def docx_bytes(doc: dict, settings: dict, built: dt.date,
 
 # ---------------------------------------------------------------- layout helpers
 
+TABLE_TEXT = "Table Text"
+
+
 def _base_styles(word) -> None:
     normal = word.styles["Normal"]
     normal.font.size = Pt(9.5)
     normal.paragraph_format.space_after = Pt(3)
+    cell = word.styles.add_style(TABLE_TEXT, WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = normal
+    cell.font.size = Pt(8)
+    cell.paragraph_format.space_after = Pt(1)
+
+
+def _table_text(word) -> None:
+    """Every paragraph of every table in the compact table style."""
+    style = word.styles[TABLE_TEXT]
+    for table in word.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.style = style
 
 
 def _page(section, landscape: bool) -> None:
@@ -208,8 +233,8 @@ def _glance(word, data: Document, labels: dict) -> None:
             _muted(cells[3].add_paragraph(), f"conceded by {p.conceded_by}")
         certainty = cells[4].paragraphs[0]
         if p.checked:
-            certainty.add_run(checked_phrase(p))
-            _muted(cells[4].add_paragraph(), "checked, not graded")
+            certainty.add_run(words(NOT_APPLICABLE))
+            _muted(cells[4].add_paragraph(), "no ⊕ grade")
         else:
             _certainty(certainty, p.certainty)
         best = p.best_evidence()
@@ -236,11 +261,16 @@ def _position_section(word, number: int, p: Position, labels: dict) -> None:
     if p.conceded_by:
         facts.add_run(" · Conceded by: ").bold = True
         facts.add_run(p.conceded_by)
+    facts.paragraph_format.keep_with_next = True
     verdict = word.add_paragraph()
+    verdict.paragraph_format.keep_with_next = True
     verdict.add_run(f"{verdict_word(p.verdict)}. ").bold = True
     verdict.add_run(p.statement + " ")
     if p.checked:
-        verdict.add_run(f"({checked_phrase(p)}; no GRADE rating applies.)")
+        phrase = checked_phrase(p)
+        verdict.add_run("(No GRADE rating applies: a checked position is settled by its "
+                        "sources.)" if phrase in p.statement else
+                        f"({phrase}; no GRADE rating applies.)")
         _checked_table(word, p, labels)
     else:
         verdict.add_run("Certainty: ")
@@ -339,8 +369,8 @@ def _upgrade_cell(cell, upgrades, mark) -> None:
     paragraph.add_run(upgrades.text)
     if upgrades.withheld:
         reason = upgrades.reason or "an upgrade is not applied when a domain is rated down"
-        paragraph.add_run(mark(f"Upgrade withheld ({', '.join(upgrades.withheld)}): "
-                               f"{reason}")).font.superscript = True
+        names = ", ".join(UPGRADE_LABELS.get(u, u.replace("_", " ")) for u in upgrades.withheld)
+        paragraph.add_run(mark(f"Upgrade withheld ({names}): {reason}")).font.superscript = True
 
 
 CHECKED_COLUMNS = ("Study", "Design", "Stance", "Finding")
@@ -383,9 +413,10 @@ def _listed_apart(word, p: Position, labels: dict) -> None:
         if c.overstated and not p.checked:
             line = word.add_paragraph()
             line.add_run("Claimed versus graded: ").bold = True
-            quote = f" as “{c.characterization}”" if c.characterization else ""
-            line.add_run(f"{c.study_id} is described{quote}, implying "
-                         f"{words(c.claimed_certainty).lower()} certainty; graded ")
+            claimed = words(c.claimed_certainty).lower()
+            line.add_run(f"{c.study_id} is described as “{c.characterization}”, implying "
+                         f"{claimed} certainty; graded " if c.characterization else
+                         f"{c.study_id} is cited as {claimed}-certainty evidence; graded ")
             _certainty(line, c.certainty)
             line.add_run(".")
 
@@ -413,6 +444,8 @@ def _methods(word, data: Document) -> None:
     else:
         word.add_paragraph("A position takes the certainty of its best citation on the side "
                            "of its verdict.")
+    word.add_paragraph("The PDF brief's Methods page, generated from the rubric file, lists "
+                       "each design's start and every rule with its reason.")
     cites = [c for c in data.citations if c.domains]
     counts = {"explicit": 0, "derived": 0, NOT_ASSESSED: 0}
     for c in cites:
