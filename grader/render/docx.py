@@ -197,9 +197,10 @@ def _front(word, data: Document, settings: dict, built: dt.date) -> None:
     _muted(provenance, f"Built {built.isoformat()} from {data.input_path or 'the evidence file'}"
                        + (f" (sha256 {data.sha256[:12]})" if data.sha256 else "")
                        + f" with {data.rubric_name or 'the rubric'} "
-                         f"version {data.rubric_version or '?'}. "
-                       "Certainty is shown as ⊕ symbols and in words; “? not assessed” marks "
-                       "a domain that no rule or judgment covered.")
+                         f"version {data.rubric_version or '?'}. Certainty is shown as ")
+    _symbol_run(provenance, "⊕").font.color.rgb = GREY
+    _muted(provenance, " symbols and in words; “? not assessed” marks a domain that no rule or "
+                       "judgment covered.")
 
 
 def _best_text(paragraph, citation: Citation, labels: dict, side: str | None) -> None:
@@ -234,7 +235,7 @@ def _glance(word, data: Document, labels: dict) -> None:
         certainty = cells[4].paragraphs[0]
         if p.checked:
             certainty.add_run(words(NOT_APPLICABLE))
-            _muted(cells[4].add_paragraph(), "no ⊕ grade")
+            _muted(cells[4].add_paragraph(), "not graded")
         else:
             _certainty(certainty, p.certainty)
         best = p.best_evidence()
