@@ -13,6 +13,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.table import _Cell
 
 from grader.render.committee import (
     DOMAIN_LABELS,
@@ -98,13 +99,12 @@ def _base_styles(word) -> None:
 
 
 def _table_text(word) -> None:
-    """Every paragraph of every table in the compact table style."""
-    style = word.styles[TABLE_TEXT]
-    for table in word.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                for paragraph in cell.paragraphs:
-                    paragraph.style = style
+    """Every paragraph of every table in the compact table style (straight on the XML:
+    python-docx's cell accessors walk the whole table for each cell)."""
+    style_id = word.styles[TABLE_TEXT].style_id
+    for table in word.element.body.iter(qn("w:tbl")):
+        for paragraph in table.iter(qn("w:p")):
+            paragraph.get_or_add_pPr().style = style_id
 
 
 def _page(section, landscape: bool) -> None:
@@ -153,7 +153,7 @@ def _table(word, columns: tuple[str, ...], widths_mm: tuple[int, ...]):
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     row_props.append(repeat)
-    for cell, name in zip(header.cells, columns, strict=True):
+    for cell, name in zip(_cells(header), columns, strict=True):
         cell.paragraphs[0].add_run(name).bold = True
         _shade(cell, "DCE6F0")
     for column, width in zip(table.columns, widths_mm, strict=True):
@@ -162,18 +162,24 @@ def _table(word, columns: tuple[str, ...], widths_mm: tuple[int, ...]):
     return table
 
 
-def _widths(row, widths_mm) -> None:
-    for cell, width in zip(row.cells, widths_mm, strict=True):
+def _cells(row) -> list[_Cell]:
+    """A row's cells in O(columns); `row.cells` rebuilds the whole table's cell grid."""
+    return [_Cell(tc, row.table) for tc in row._tr.tc_lst]
+
+
+def _widths(row, widths_mm) -> list[_Cell]:
+    cells = _cells(row)
+    for cell, width in zip(cells, widths_mm, strict=True):
         cell.width = Mm(width)
+    return cells
 
 
-def _row(table, widths_mm):
+def _row(table, widths_mm) -> list[_Cell]:
     row = table.add_row()
     keep = OxmlElement("w:cantSplit")
     keep.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(keep)
-    _widths(row, widths_mm)
-    return row.cells
+    return _widths(row, widths_mm)
 
 
 def _muted(paragraph, text: str):

@@ -155,7 +155,7 @@ def _note(text: str | None) -> list[dict]:
     return [{"text": text}] if text else []
 
 
-def _domain(name: str, domain: Domain, rater: str) -> dict:
+def _domain(name: str, domain: Domain) -> dict:
     """One downgrade domain; not assessed is grader's `not-assessed`, never no-concern."""
     if domain.not_assessed:
         rating = _grader("not-assessed")
@@ -165,8 +165,9 @@ def _domain(name: str, domain: Domain, rater: str) -> dict:
               "not_assessed": "not assessed"}.get(domain.source, domain.source)
     out = {"extension": [_ext("judgment-source", valueCode=domain.source)],
            "type": _type(DOMAIN_TYPES[name], DOMAIN_LABELS[name]),
-           "rating": rating,
-           "rater": rater if domain.source != "explicit" else "evidence table (explicit)"}
+           "rating": rating}
+    if domain.source == "explicit":  # otherwise the overall certainty's rater, grader
+        out["rater"] = "the evidence table's authors (explicit judgment)"
     out["note"] = _note(f"{source}: {domain.reason}" if domain.reason else source)
     return out
 
@@ -202,7 +203,7 @@ def _overall(level: str, description: str, rater: str, notes: list[str],
     out = {"type": _type("Overall", "Overall certainty"), "rating": _level_rating(level),
            "description": description, "rater": rater,
            "note": [{"text": n} for n in notes if n]}
-    subs = [_domain(name, domains[name], rater) for name in DOMAINS] if domains else []
+    subs = [_domain(name, domains[name]) for name in DOMAINS] if domains else []
     subs += _upgrades(upgrades) if domains else []
     if subs:
         out["subcomponent"] = subs
