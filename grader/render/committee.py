@@ -35,7 +35,6 @@ VERDICT_WORDS = {
     "disputed": "Disputed", "unchecked": "Unchecked",
 }
 CHECKED_VERDICTS = ("confirmed", "refuted", "disputed", "unchecked")
-CHECKED_QUESTIONS = ("fact",)  # v1 documents: `definition` was graded there
 
 
 def words(level: str | None) -> str:
