@@ -228,3 +228,15 @@ def test_bytes_are_utf8_json_with_a_trailing_newline(v2_document, settings):
     assert data.endswith(b"}\n")
     assert "⊕".encode() not in data and "–".encode() in data  # UTF-8, not \\u escapes
     assert json.loads(data)["timestamp"] == "2026-01-02T00:00:00Z"
+
+
+def test_applied_upgrades_are_upcodes(v2_document, settings):
+    position = v2_document["positions"][-1]
+    position["body"]["upgrades"] = {"large_effect": "very_large", "dose_response": True,
+                                    "plausible_confounding": False, "withheld": [],
+                                    "reason": None}
+    overall = _position(fhir_bundle(v2_document, settings, BUILT), LONG_POSITION)["certainty"][0]
+    codes = {s["type"]["coding"][0]["code"]: s["rating"]["coding"][0]["code"]
+             for s in overall["subcomponent"]}
+    assert (codes["LargeEffect"], codes["DoseResponseGradient"],
+            codes["PlausibleConfounding"]) == ("upcode2", "upcode1", "absent")
