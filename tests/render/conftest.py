@@ -175,3 +175,34 @@ def seed_document() -> dict:
                                        str(ROOT / "evidence.csv")])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+def as_version_1(document: dict) -> dict:
+    """The v2 fixture in the shape grader wrote before rubric 2.0: no body, statement,
+    judged, sources of not_assessed, withheld upgrades, results or checked positions."""
+    v1 = copy.deepcopy(document)
+    v1["rubric"]["version"] = "1.0.0"
+    v1["positions"] = [p for p in v1["positions"] if p.get("judged") != "checked"]
+    kept = {p["position_id"] for p in v1["positions"]}
+    v1["citations"] = [c for c in v1["citations"] if c["position_id"] in kept]
+    for p in v1["positions"]:
+        for key in ("judged", "statement", "body", "leaning", "lower_tier", "retracted",
+                    "conceded_by"):
+            p.pop(key, None)
+    for c in v1["citations"]:
+        for key in ("counted", "in_body", "result", "cited_in_exchange"):
+            c.pop(key, None)
+        for key in ("withheld", "reason"):
+            c["upgrades"].pop(key, None)
+        for domain in c["domains"].values():
+            if domain["source"] == "not_assessed":
+                domain["source"] = "derived"
+    for s in v1["studies"]:
+        s.pop("retracted", None)
+    return v1
+
+
+@pytest.fixture
+def v1_document() -> dict:
+    """The hand-built document as a version 1 engine would have written it."""
+    return as_version_1(V2_DOCUMENT)

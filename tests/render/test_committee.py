@@ -5,16 +5,22 @@ from __future__ import annotations
 from grader.render.committee import letter, read_document
 
 
-def test_a_v1_document_gets_the_contracts_statements(seed_document):
-    data = read_document(seed_document)
+def test_a_v1_document_gets_the_contracts_statements(v1_document):
+    data = read_document(v1_document)
     assert data.version == 1
     by_id = {p.position_id: p for p in data.positions}
-    contradicted = by_id["ketamine-strong-nmda-weak-mu"]
-    assert contradicted.certainty == "low" and contradicted.statement == "This may not be true."
-    assert all(p.judged == "graded" for p in data.positions)
-    unsupported = [p for p in data.positions if p.verdict == "unsupported"]
-    assert unsupported and all(p.statement == "Only opinion is cited." for p in unsupported)
+    assert by_id["drug-works"].statement == "This is probably true."
+    assert by_id["drug-harms"].statement == "The evidence shows this is not true."
+    assert by_id["only-opinion"].statement == "Only opinion is cited."
+    assert all(p.judged == "graded" and p.body is None for p in data.positions)
     assert all(c.upgrades and not c.upgrades.known_applied for c in data.citations)
+    assert [c.study_id for c in by_id["drug-works"].best_evidence()] == ["Trial2020"]
+
+
+def test_the_seed_document_reads(seed_document):
+    data = read_document(seed_document)
+    assert data.positions and all(p.statement for p in data.positions)
+    assert len(data.studies) == len(seed_document["studies"])
 
 
 def test_a_v2_document_keeps_its_own_words_and_sources(v2_document):

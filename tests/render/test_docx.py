@@ -189,10 +189,12 @@ def test_same_inputs_give_the_same_bytes(v2_document, settings):
     assert props.revision == 1 and props.last_modified_by == "grader"
 
 
-def test_seed_document_reads_back(seed_document, settings):
-    word = _open(docx_bytes(seed_document, settings, BUILT))
+@pytest.mark.parametrize("which", ["seed", "v1"])
+def test_seed_and_v1_documents_read_back(which, seed_document, v1_document, settings):
+    document = seed_document if which == "seed" else v1_document
+    word = _open(docx_bytes(document, settings, BUILT))
     rows = _glance(word)
-    data = read_document(seed_document)
+    data = read_document(document)
     assert len(rows) == 1 + len(data.positions)
     for row, position in zip(rows[1:], data.positions, strict=True):
         assert row[1] == position.claim
@@ -200,7 +202,7 @@ def test_seed_document_reads_back(seed_document, settings):
         if position.certainty in SYMBOL_WORDS:
             assert row[4].startswith(" ".join(SYMBOL_WORDS[position.certainty]))
     text = "\n".join(p.text for p in word.paragraphs)
-    for study in seed_document["studies"]:
+    for study in document["studies"]:
         assert study["study_id"] in text
         if study.get("doi"):
             assert study["doi"] in text

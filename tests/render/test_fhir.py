@@ -67,10 +67,10 @@ def test_the_library_is_fhir_r5():
     assert fhir.resources.__fhir_version__.startswith("5.")
 
 
-@pytest.mark.parametrize("which", ["v2", "seed"])
-def test_every_resource_validates_with_fhir_resources(which, v2_document, seed_document,
-                                                      settings):
-    document = v2_document if which == "v2" else seed_document
+@pytest.mark.parametrize("which", ["v2", "v1", "seed"])
+def test_every_resource_validates_with_fhir_resources(which, v2_document, v1_document,
+                                                      seed_document, settings):
+    document = {"v2": v2_document, "v1": v1_document, "seed": seed_document}[which]
     bundle = json.loads(fhir_bytes(document, settings, BUILT))
     Bundle.model_validate(bundle)
     assert bundle["type"] == "collection"
@@ -80,9 +80,10 @@ def test_every_resource_validates_with_fhir_resources(which, v2_document, seed_d
         assert entry["fullUrl"].endswith(f"/{resource['resourceType']}/{resource['id']}")
 
 
-@pytest.mark.parametrize("which", ["v2", "seed"])
-def test_every_code_is_a_listed_code(which, v2_document, seed_document, settings):
-    document = v2_document if which == "v2" else seed_document
+@pytest.mark.parametrize("which", ["v2", "v1", "seed"])
+def test_every_code_is_a_listed_code(which, v2_document, v1_document, seed_document,
+                                     settings):
+    document = {"v2": v2_document, "v1": v1_document, "seed": seed_document}[which]
     bundle = fhir_bundle(document, settings, BUILT)
     seen = set()
     for path, coding in _codings(bundle):
