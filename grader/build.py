@@ -106,9 +106,13 @@ def build_date() -> str:
     return moment.date().isoformat()
 
 
+OUTPUT_NAMES = {"fhir": "brief.fhir.json"}
+"""Formats whose file is not brief.<format>."""
+
+
 def output_names(formats: tuple[str, ...]) -> list[str]:
     """File names of the requested outputs."""
-    return [f"brief.{fmt}" for fmt in formats]
+    return [OUTPUT_NAMES.get(fmt, f"brief.{fmt}") for fmt in formats]
 
 
 def _digest_tree(digest, folder: Path) -> None:
@@ -133,7 +137,7 @@ def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
         _digest_tree(digest, options.templates_dir)
     if options.since:
         digest.update(options.since.read_bytes())
-    for package in ("weasyprint", "font-source-sans-pro"):
+    for package in ("weasyprint", "font-source-sans-pro", "python-docx"):
         digest.update(metadata.version(package).encode())
     return digest.hexdigest()
 
@@ -231,9 +235,13 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     del context  # the template tree is large for big inputs; WeasyPrint needs the memory
     if "html" in options.formats:
         rendered["brief.html"] = html.encode()
+    document = report.to_json(assessment) if {"json", "docx", "fhir"} & set(
+        options.formats) else None
     if "json" in options.formats:
-        rendered["brief.json"] = (json.dumps(report.to_json(assessment), indent=2,
+        rendered["brief.json"] = (json.dumps(document, indent=2,
                                              ensure_ascii=False) + "\n").encode()
+    rendered.update(_committee_formats(options.formats, document, brief_settings, assessment,
+                                       date))
     if "pdf" in options.formats:
         from grader.render.pdf import render_pdf
 
@@ -243,6 +251,27 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
             html, base_dir=options.templates_dir or builtin_templates(), allowed=allowed,
             attachment=assessment.evidence.data, attachment_name=options.csv.name, date=date)
     return {name: rendered[name] for name in output_names(options.formats)}, assessment
+
+
+def _committee_formats(formats, document, brief_settings, assessment, date: str) -> dict:
+    """brief.docx and brief.fhir.json, written from the JSON document (issue 16)."""
+    if not {"docx", "fhir"} & set(formats):
+        return {}
+    settings = {key: getattr(brief_settings, key) for key in SETTINGS_KEYS}
+    settings["design_labels"] = {d.id: d.label for d in assessment.rubric.designs.values()}
+    built = dt.date.fromisoformat(date)
+    out = {}
+    if "docx" in formats:
+        from grader.render.docx import docx_bytes
+
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        out["brief.docx"] = docx_bytes(document, settings, built,
+                                       int(epoch) if epoch else None)
+    if "fhir" in formats:
+        from grader.render.fhir import fhir_bytes
+
+        out["brief.fhir.json"] = fhir_bytes(document, settings, built)
+    return out
 
 
 def _template_error(exc: Exception, user_dir: Path | None) -> GraderError:

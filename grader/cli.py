@@ -12,7 +12,7 @@ import click
 from grader import __version__
 
 EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-FORMATS = ("pdf", "html", "json", "md")
+FORMATS = ("pdf", "html", "json", "md", "docx", "fhir")
 
 
 def _report_problems(problems) -> None:
@@ -83,7 +83,8 @@ def brief_options(func):
         click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                      default="out", show_default=True, help="Folder for the outputs."),
         click.option("--format", "formats", default="pdf", show_default=True,
-                     callback=_formats, help="Comma-separated outputs: pdf, html, json, md."),
+                     callback=_formats,
+                     help="Comma-separated outputs: pdf, html, json, md, docx, fhir."),
         click.option("--title", help="Title of the brief (overrides the settings file)."),
         click.option("--settings", "settings_path", type=EXISTING_FILE, metavar="FILE",
                      help="TOML settings (title, exchange, journal, doi, language); "
