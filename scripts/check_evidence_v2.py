@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-POSITION_COLS = ("position", "advocate", "question", "outcome", "conceded_by")
+POSITION_COLS = ("position", "advocate", "question", "outcome", "conceded_by", "short")
 STUDY_COLS = (
     "citation", "design", "year", "doi", "n", "n_studies", "included_designs", "randomized",
     "blinded", "control", "species", "peer_reviewed", "stopped_early", "retracted",

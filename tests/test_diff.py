@@ -142,9 +142,9 @@ def test_summary_line_for_watch():
         "Trial2020 changed (moderate → low); Cohort2019 changed (notes); "
         "Yoon2019 added (very low); 1 other study; 2 position certainties changed")
     assert diff.summary(STUDIES[:1], POSITIONS[:1]) == \
-        "Trial2020 changed (moderate → low); 1 position verdict changed"
-    certainty_only = {**POSITIONS[0], "verdict_after": "supported"}
-    assert diff.summary([], [certainty_only]) == "1 position certainty changed"
+        "Trial2020 changed (moderate → low); 1 position certainty changed"
+    verdict_moved = {**POSITIONS[0], "verdict_after": "contested"}
+    assert diff.summary([], [verdict_moved]) == "1 position verdict changed"
     assert diff.summary([], []) == "no study or position changed"
 
 

@@ -104,8 +104,8 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     second = watcher.next()
     assert second.ok
     assert re.fullmatch(f"{STAMP} rebuilt {re.escape(_names(options))}: Trial2020 changed "
-                        r"\(moderate → low\); 1 position verdict changed; "
-                        r"1 position certainty changed", second.message)
+                        r"\(moderate → low\); 2 position certainties changed",  # v2 body rule
+                        second.message)
     assert _n(options) == 8
     good = _outputs(options)
 
@@ -123,8 +123,8 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     fourth = watcher.next()
     assert fourth.ok
     # Compared with the last good build, not with the broken save.
-    assert fourth.message.endswith(": Trial2020 changed (low → moderate); 1 position verdict "
-                                   "changed; 1 position certainty changed")
+    assert fourth.message.endswith(": Trial2020 changed (low → moderate); 2 position "
+                                   "certainties changed")
     assert _n(options) == 240
 
 
