@@ -176,7 +176,7 @@ CHAPTERS = ("Evidence map", "Changes since the previous version", "Appendix: evi
 
 
 def test_no_near_empty_page_unless_a_chapter_follows(brief, page_texts):
-    """No page but the last holds less than a quarter of its height, unless a chapter starts next."""
+    """No page but the last is under a quarter full, unless a chapter starts on the next."""
     pdfium = pytest.importorskip("pypdfium2")
     pdf = pdfium.PdfDocument(str(brief / "brief.pdf"))
     try:
