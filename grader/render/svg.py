@@ -11,7 +11,9 @@ from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, SYMBOLS, WORDS
 SUPPORT_COLOUR = "#0072B2"
 OPPOSE_COLOUR = "#D55E00"
 OPINION_COLOUR = "#7a7a7a"
-JUDGMENT_COLOURS = {"not_serious": "#009E73", "serious": "#E69F00", "very_serious": "#D55E00"}
+JUDGMENT_COLOURS = {"not_serious": "#009E73", "serious": "#E69F00", "very_serious": "#D55E00",
+                    "not_assessed": "#bdbdb8"}
+JUDGMENT_MARKS = {"not_serious": "+", "serious": "−", "very_serious": "×", "not_assessed": "?"}
 
 MAP_ROWS_PER_FIGURE = 18
 _LABEL_W, _COL_W, _OPINION_W = 176, 100, 74
@@ -150,20 +152,21 @@ def certainty_bars(domain_counts: dict[str, dict[str, int]]) -> str:
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 4}" '
                          f'fill="{colour}"/>')
             if w > 26:
-                parts.append(_text(x + w / 2, y + 9.5, f"{share:.0%}", 7, "middle",
-                                   600, "#fff" if judgment != "serious" else "#222"))
+                parts.append(_text(x + w / 2, y + 9.5, f"{share:.0%}", 7, "middle", 600,
+                                   "#fff" if judgment in ("not_serious", "very_serious")
+                                   else "#222"))
             x += w
     legend_y = 18 + len(DOMAINS) * row_h + 8
     x = label_w
     for judgment, colour in JUDGMENT_COLOURS.items():
-        mark = {"not_serious": "+", "serious": "−", "very_serious": "×"}[judgment]
+        mark = JUDGMENT_MARKS[judgment]
         parts.append(f'<rect x="{x}" y="{legend_y}" width="9" height="9" fill="{colour}"/>')
         parts.append(_text(x + 13, legend_y + 8, f"{mark} {judgment.replace('_', ' ')}", 7.5))
         x += 110
     height = legend_y + 14
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="domain-bars" role="img" '
             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-            "<title>Share of citations judged not serious, serious or very serious, "
-            "by domain</title>"
+            "<title>Share of graded citations judged not serious, serious or very serious, "
+            "or not assessed, by domain</title>"
             + _text(label_w, 10, "Share of rated citations", 7.5, fill="#555")
             + "".join(parts) + "</svg>")
