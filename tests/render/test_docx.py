@@ -18,7 +18,8 @@ SYMBOL_WORDS = {"high": ("⊕⊕⊕⊕", "High"), "moderate": ("⊕⊕⊕◯", "
                 "low": ("⊕⊕◯◯", "Low"), "very_low": ("⊕◯◯◯", "Very low")}
 VERDICTS = {"supported": "Supported", "contested": "Contested",
             "contradicted": "Contradicted", "unsupported": "Unsupported",
-            "confirmed": "Confirmed"}
+            "confirmed": "Confirmed", "refuted": "Refuted", "disputed": "Disputed",
+            "unchecked": "Not checked"}
 
 
 def _open(data: bytes):
