@@ -32,7 +32,7 @@ JUDGMENT_WORDS = {"not_serious": "not serious", "serious": "serious",
 VERDICT_WORDS = {
     "supported": "Supported", "contested": "Contested", "contradicted": "Contradicted",
     "unsupported": "Unsupported", "confirmed": "Confirmed", "refuted": "Refuted",
-    "disputed": "Disputed", "unchecked": "Unchecked",
+    "disputed": "Disputed", "unchecked": "Not checked",
 }
 CHECKED_VERDICTS = ("confirmed", "refuted", "disputed", "unchecked")
 
