@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grader.render.formatters import JUDGMENT_WORDS, VERDICT_WORDS
+from grader.vocab import CHECKED_VERDICTS, NOT_APPLICABLE, NOT_ASSESSED, NOT_RATED, SYMBOLS, WORDS
+from grader.vocab import LEVELS as VOCAB_LEVELS
+
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 DOMAIN_LABELS = {
     "risk_of_bias": "Risk of bias",
@@ -19,22 +23,7 @@ UPGRADE_LABELS = {
     "dose_response": "dose–response",
     "plausible_confounding": "confounding would reduce the effect",
 }
-LEVELS = ("high", "moderate", "low", "very_low")
-NOT_RATED = "not_rated"
-NOT_APPLICABLE = "not_applicable"
-NOT_ASSESSED = "not_assessed"
-SYMBOLS = {"high": "⊕⊕⊕⊕", "moderate": "⊕⊕⊕◯", "low": "⊕⊕◯◯", "very_low": "⊕◯◯◯",
-           NOT_RATED: "—", NOT_APPLICABLE: ""}
-WORDS = {"high": "High", "moderate": "Moderate", "low": "Low", "very_low": "Very low",
-         NOT_RATED: "Not rated (opinion)", NOT_APPLICABLE: "Not applicable (checked)"}
-JUDGMENT_WORDS = {"not_serious": "not serious", "serious": "serious",
-                  "very_serious": "very serious"}
-VERDICT_WORDS = {
-    "supported": "Supported", "contested": "Contested", "contradicted": "Contradicted",
-    "unsupported": "Unsupported", "confirmed": "Confirmed", "refuted": "Refuted",
-    "disputed": "Disputed", "unchecked": "Not checked",
-}
-CHECKED_VERDICTS = ("confirmed", "refuted", "disputed", "unchecked")
+LEVELS = VOCAB_LEVELS[::-1]  # highest first, as the tables list them
 
 
 def words(level: str | None) -> str:

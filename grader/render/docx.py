@@ -241,7 +241,6 @@ def _glance(word, data: Document, labels: dict) -> None:
         certainty = cells[4].paragraphs[0]
         if p.checked:
             certainty.add_run(words(NOT_APPLICABLE))
-            _muted(cells[4].add_paragraph(), "not graded")
         else:
             _certainty(certainty, p.certainty)
         best = p.best_evidence()

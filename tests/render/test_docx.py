@@ -60,7 +60,7 @@ def test_front_page_has_title_exchange_and_a_row_per_position(v2_word, v2_docume
 def test_checked_position_shows_its_check_and_no_grade(v2_word):
     row = next(r for r in _glance(v2_word) if r[1] == "Drug X is approved for Y.")
     assert "checked: confirmed by FDA2009" in row[3]
-    assert "⊕" not in row[4] and "Not applicable" in row[4]
+    assert "⊕" not in row[4] and row[4] == "Checked, not graded"
     table = next(t for t in _section_tables(v2_word) if t.rows[1].cells[0].text == "FDA2009")
     assert [c.text for c in table.rows[0].cells] == ["Study", "Design", "Stance", "Finding"]
     assert "Risk of bias" not in {c.text for c in table.rows[0].cells}
