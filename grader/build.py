@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, InvalidInput, Problem
-from grader.write import up_to_date, write_outputs
+from grader.write import recover, up_to_date, write_outputs
 
 SETTINGS_FILE = "grader.toml"
 SETTINGS_KEYS = ("title", "exchange", "journal", "doi", "language")
@@ -170,6 +170,7 @@ def build_brief(options: BuildOptions) -> BuildResult:
     from grader.read import check_size
 
     check_size(options.csv, options.max_bytes)  # before the fingerprint reads the file
+    recover(options.out_dir)  # a build stopped among its renames, or its temporary files
     settings, settings_text, warnings = load_settings(options)
     date = build_date()
     names = output_names(options.formats)
