@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, InvalidInput, Problem
+from grader.read import read_bounded
 from grader.write import recover, up_to_date, write_outputs
 
 SETTINGS_FILE = "grader.toml"
@@ -124,7 +125,7 @@ def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
     for part in (__version__, date, ",".join(options.formats), options.title or "",
                  options.sheet or "", settings_text, str(options.max_bytes)):
         digest.update(part.encode() + b"\0")
-    digest.update(options.csv.read_bytes())
+    digest.update(read_bounded(options.csv, options.max_bytes))
     rubric = (options.rubric_path.read_bytes() if options.rubric_path
               else resources.files("grader").joinpath("rubric.toml").read_bytes())
     digest.update(rubric)
@@ -132,7 +133,7 @@ def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
     if options.templates_dir:
         _digest_tree(digest, options.templates_dir)
     if options.since:
-        digest.update(options.since.read_bytes())
+        digest.update(read_bounded(options.since, options.max_bytes))
     for package in ("weasyprint", "font-source-sans-pro"):
         digest.update(metadata.version(package).encode())
     return digest.hexdigest()

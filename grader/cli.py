@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +13,44 @@ import click
 
 from grader import __version__
 
-EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+class InputFile(click.Path):
+    """An existing regular file: a folder, FIFO, device or socket is wrong usage (exit 2).
+
+    Refused before anything opens it (opening a FIFO waits for a writer forever).
+    """
+
+    def __init__(self):
+        super().__init__(exists=True, dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        from grader.read import file_kind
+
+        kind = file_kind(os.stat(path).st_mode)
+        if kind:
+            self.fail(f"{click.format_filename(path)!r} is {kind}, not a regular file; "
+                      "give a file saved on disk", param, ctx)
+        return path
+
+
+class Megabytes(click.ParamType):
+    """A size limit in megabytes: a finite number ≥ 0 (nan, inf, -1 are wrong usage)."""
+
+    name = "MB"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0 or number * 1e6 > sys.maxsize:
+            self.fail(f"{value!r} is not a size in megabytes; give a finite number ≥ 0, "
+                      "e.g. --max-size 500", param, ctx)
+        return number
+
+
+EXISTING_FILE = InputFile()
 FORMATS = ("pdf", "html", "json", "md")
 
 
@@ -63,10 +102,14 @@ def input_options(func):
     """Options shared by every command that reads an evidence file."""
     func = click.option("--sheet", metavar="NAME",
                         help="Worksheet of an .xlsx input (default: the first).")(func)
-    func = click.option("--max-size", "max_size", type=click.FloatRange(min=0), default=200,
+    return max_size_option(func)
+
+
+def max_size_option(func):
+    """--max-size MB: the input size limit (every read stops there, whatever the file is)."""
+    return click.option("--max-size", "max_size", type=Megabytes(), default=200,
                         show_default=True, metavar="MB",
                         help="Refuse input files larger than this many megabytes.")(func)
-    return func
 
 
 def rubric_option(func):
@@ -270,8 +313,9 @@ def diff(old, new, fmt, rubric_path, sheet, max_size):
 @click.option("-o", "--output", "output", required=True, metavar="FILE",
               type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Where to write the attached file ('-' for standard output).")
+@max_size_option
 @handle_errors
-def extract(brief, output):
+def extract(brief, output, max_size):
     """Write the evidence file attached to a brief PDF, byte for byte.
 
     \b
@@ -281,10 +325,10 @@ def extract(brief, output):
     from grader.extract import attached_evidence, extract_attached
 
     if str(output) == "-":
-        _, data = attached_evidence(brief)
+        _, data = attached_evidence(brief, int(max_size * 1e6))
         click.echo(data, nl=False)
         return
-    name, size = extract_attached(brief, output)
+    name, size = extract_attached(brief, output, int(max_size * 1e6))
     click.echo(f"{brief}: wrote {name} ({size:,} bytes) to {output}", err=True)
 
 

@@ -56,7 +56,7 @@ def load_version(path: Path, *, rubric: Rubric | Path | None = None, sheet: str 
     if not (path.suffix.lower() == ".pdf" or is_pdf(path)):
         a = assess(path, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
         return Version(str(path), path.name, a.evidence.sha256, a)
-    name, data = attached_evidence(path)
+    name, data = attached_evidence(path, max_bytes)
     safe = Path(name).name or "evidence.csv"
     with tempfile.TemporaryDirectory(prefix="grader-diff-") as tmp:
         copy = Path(tmp) / safe
