@@ -16,6 +16,7 @@ from pathlib import Path
 from grader import __version__
 from grader.errors import GraderError, InvalidInput, Problem
 from grader.read import read_bounded
+from grader.safe_text import one_line
 from grader.write import recover, up_to_date, write_outputs
 
 SETTINGS_FILE = "grader.toml"
@@ -80,13 +81,13 @@ class Progress:
         with self.lock:
             self.shown = True
             if self.stage:
-                print(f"grader: {self.stage}…", file=sys.stderr, flush=True)
+                print(f"grader: {one_line(self.stage)}…", file=sys.stderr, flush=True)
 
     def __call__(self, stage: str) -> None:
         with self.lock:
             self.stage = stage
             if self.shown:
-                print(f"grader: {stage}…", file=sys.stderr, flush=True)
+                print(f"grader: {one_line(stage)}…", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.timer:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.safe_text import lines, one_line
 
 
 class InputFile(click.Path):
@@ -74,7 +75,7 @@ def handle_errors(func):
             _report_problems(exc.problems)
             ctx.exit(1)
         except GraderError as exc:
-            click.echo(f"grader: {exc}", err=True)
+            click.echo(f"grader: {one_line(exc)}", err=True)
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -85,14 +86,14 @@ def handle_errors(func):
             if verbose:
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"grader: {where}{exc.strerror or exc}; check the path and its "
-                       "permissions (or choose another --out folder)", err=True)
+            click.echo(one_line(f"grader: {where}{exc.strerror or exc}; check the path and "
+                                "its permissions (or choose another --out folder)"), err=True)
             ctx.exit(1)
         except Exception as exc:
             if verbose:
                 raise
-            click.echo(f"grader: internal error: {type(exc).__name__}: {exc} "
-                       "(run `grader --verbose ...` for the traceback)", err=True)
+            click.echo(one_line(f"grader: internal error: {type(exc).__name__}: {exc} "
+                                "(run `grader --verbose ...` for the traceback)"), err=True)
             ctx.exit(1)
 
     return wrapper
@@ -195,7 +196,7 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
     result = build_brief(options)
     _report_problems(result.warnings)
     if not quiet:
-        click.echo(result.summary, err=True)
+        click.echo(one_line(result.summary), err=True)
 
 
 @main.command()
@@ -227,8 +228,8 @@ def check(csv, fmt, rubric_path, sheet, max_size):
         click.echo(json.dumps({"valid": True, "problems": [
             p.to_dict() for p in result.evidence.warnings]}, indent=2))
     else:
-        click.echo(f"{csv}: ok: {len(c)} citations of {c['study_id'].nunique()} studies "
-                   f"on {c['position_id'].nunique()} positions")
+        click.echo(one_line(f"{csv}: ok: {len(c)} citations of {c['study_id'].nunique()} "
+                            f"studies on {c['position_id'].nunique()} positions"))
 
 
 @main.command()
@@ -305,7 +306,7 @@ def diff(old, new, fmt, rubric_path, sheet, max_size):
     elif fmt == "md":
         click.echo(differ.to_markdown(result), nl=False)
     else:
-        click.echo(differ.to_text(result), nl=False)
+        click.echo(lines(differ.to_text(result)), nl=False)
 
 
 @main.command()
@@ -329,7 +330,7 @@ def extract(brief, output, max_size):
         click.echo(data, nl=False)
         return
     name, size = extract_attached(brief, output, int(max_size * 1e6))
-    click.echo(f"{brief}: wrote {name} ({size:,} bytes) to {output}", err=True)
+    click.echo(one_line(f"{brief}: wrote {name} ({size:,} bytes) to {output}"), err=True)
 
 
 @main.command()
@@ -363,10 +364,10 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
         if not quiet or event.problems:
             _report_problems(p for p in event.problems
                              if not quiet or p.severity == "error")
-        click.echo(event.message)
+        click.echo(one_line(event.message))
 
     if not quiet:
-        click.echo(f"watching {csv} (Ctrl-C to stop)", err=True)
+        click.echo(one_line(f"watching {csv} (Ctrl-C to stop)"), err=True)
     try:
         watch_loop(options, on_result=report)
     except KeyboardInterrupt:
@@ -393,7 +394,7 @@ def init(folder, force):
     from grader.scaffold import scaffold
 
     for path in scaffold(folder, force=force):
-        click.echo(f"wrote {path}", err=True)
+        click.echo(one_line(f"wrote {path}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

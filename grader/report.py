@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from grader.pipeline import Assessment
+from grader.safe_text import one_line
 from grader.vocab import DOMAINS, SYMBOLS, WORDS
 
 SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start", *DOMAINS,
@@ -115,13 +116,15 @@ def to_table(assessment: Assessment) -> str:
     lines = []
     cited = assessment.citations.groupby("position_id", sort=False)
     for p in positions(assessment):
-        lines.append(f"{p['position_id']}  [{p['advocate']}]  "
+        # Cell text through one_line: no escape sequence reaches the terminal (issue 17).
+        lines.append(f"{one_line(p['position_id'])}  [{one_line(p['advocate'])}]  "
                      f"{p['verdict'].upper()}  {SYMBOLS[p['certainty']]} "
                      f"{WORDS[p['certainty']]}")
-        lines.append(f"  {p['position']}")
+        lines.append(f"  {one_line(p['position'])}")
         for r in cited.get_group(p["position_id"]).to_dict("records"):
             flag = "  OVERSTATED" if r["overstated"] else ""
-            lines.append(f"    {r['stance']:<8} {r['study_id']:<18} {r['design']:<22} "
+            lines.append(f"    {r['stance']:<8} {one_line(r['study_id']):<18} "
+                         f"{one_line(r['design']):<22} "
                          f"{SYMBOLS[r['certainty']]} {WORDS[r['certainty']]}{flag}")
         lines.append("")
     return "\n".join(lines)
