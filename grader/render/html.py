@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from grader.render import svg
-from grader.render.formatters import FILTERS
+from grader.render.formatters import FILTERS, markdown_inline
 
 TEXT_FONT_PACKAGE = "font_source_sans_pro"
 TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
@@ -21,7 +20,6 @@ TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
               ("SourceSansPro-Bold.ttf", 700, "normal"),
               ("SourceSansPro-It.ttf", 400, "italic"))
 SYMBOL_FONT = "grader-symbols.ttf"
-_HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def builtin_templates() -> Path:
@@ -103,11 +101,10 @@ def render_html(context: dict, env: jinja2.Environment) -> str:
 
 
 def _markdown_safe(value: object) -> object:
-    """Keep cell text inert in Markdown: no raw HTML, no table-breaking pipes."""
+    """Keep every value inert in Markdown (formatters.markdown_inline)."""
     if not isinstance(value, str):
         return value
-    # Only "<" before a letter, "/", "!" or "?" can open raw HTML in CommonMark; "<15%" stays.
-    return _HTML_OPENER.sub(r"\\<", value).replace("|", "\\|")
+    return markdown_inline(value)
 
 
 def render_markdown(context: dict, env: jinja2.Environment) -> str:
