@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 import sys
 import threading
 import time
@@ -113,11 +114,40 @@ def output_names(formats: tuple[str, ...]) -> list[str]:
     return [f"brief.{fmt}" for fmt in formats]
 
 
+TEMPLATE_SUFFIXES = (".j2", ".css")  # what the loader reads; hashed by content
+
+
 def _digest_tree(digest, folder: Path) -> None:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and
-                       "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
+    """Digest the files of a templates folder that can shape a brief, without leaving it.
+
+    Templates (*.j2) and stylesheets (*.css) are hashed by content, read in chunks; any
+    other file (an image or a font the PDF may load) by name, size and modification time,
+    so a large file is never read. Nothing outside the folder is opened: a symbolic link
+    that leads out (which the loader and the PDF renderer refuse anyway) counts by its
+    target's name only, as do FIFOs, devices and linked folders.
+    """
+    root = folder.resolve()
+    found = []
+    for parent, dirs, files in os.walk(root):  # does not descend into linked folders
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(parent, name) for name in files]
+    for path in sorted(found):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        target = path.resolve()
+        try:
+            info = target.stat()
+        except OSError:
+            digest.update(b"(missing)\0")
+            continue
+        if not target.is_relative_to(root) or not stat.S_ISREG(info.st_mode):
+            digest.update(f"(not used: {target})".encode() + b"\0")
+        elif path.suffix.lower() in TEMPLATE_SUFFIXES:
+            with open(target, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            digest.update(b"\0")
+        else:
+            digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode() + b"\0")
 
 
 def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:

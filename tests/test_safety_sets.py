@@ -234,3 +234,52 @@ def test_two_builds_at_once_each_land_whole(tmp_path):
         assert assert_whole_set(project / "out", found) in ("old", "new")
         manifest = json.loads((project / "out" / write.MANIFEST).read_bytes())
         assert manifest["outputs"].keys() == {f"brief.{f}" for f in FORMATS}
+
+
+# --- --templates: the fingerprint stays inside the folder --------------------------------
+
+
+def _templates(project):
+    folder = project / "templates"
+    folder.mkdir()
+    (folder / "brief.css").write_text("body { color: #123456; }\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and symbolic links")
+def test_the_template_fingerprint_never_opens_a_file_outside_the_folder(sets):
+    import threading
+
+    project, _ = sets
+    folder = _templates(project)
+    outside = project / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "pipe")  # opening it would block the build forever
+    (folder / "_unused.html.j2").symlink_to(outside / "pipe")
+    big = outside / "big.bin"
+    with big.open("wb") as handle:
+        handle.truncate(3 * 10**9)  # 3 GB, sparse
+    (folder / "logo.png").symlink_to(big)
+    options = _options(project, templates_dir=folder, formats=("md",))
+    done = []
+    thread = threading.Thread(target=lambda: done.append(build_brief(options)), daemon=True)
+    thread.start()
+    thread.join(60)
+    assert done, "the build opened the FIFO outside the templates folder"
+    assert build_brief(options).skipped
+
+
+def test_a_large_file_in_the_templates_folder_is_not_read(sets):
+    project, _ = sets
+    folder = _templates(project)
+    with (folder / "scan.tiff").open("wb") as handle:
+        handle.truncate(3 * 10**9)  # reading 3 GB would take seconds, hashing its stat none
+    options = _options(project, templates_dir=folder, formats=("md",))
+    build_brief(options)
+    started = time.perf_counter()
+    assert build_brief(options).skipped
+    assert time.perf_counter() - started < 2
+    os.utime(folder / "scan.tiff", ns=(1, 1))  # a changed resource rebuilds
+    assert not build_brief(options).skipped
+    (folder / "brief.css").write_text("body { color: #654321; }\n", encoding="utf-8")
+    assert not build_brief(options).skipped  # and so does a changed stylesheet
