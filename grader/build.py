@@ -41,6 +41,7 @@ class BuildOptions:
     sheet: str | None = None
     max_bytes: int = 200_000_000
     progress: bool = False
+    template_timeout: float = 60.0  # seconds for templates given with --templates
 
 
 @dataclass
@@ -236,6 +237,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         make_environment,
         render_html,
         render_markdown,
+        time_limit,
     )
 
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
@@ -252,9 +254,10 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     env = make_environment(options.templates_dir)
     rendered: dict[str, bytes] = {}
     try:
-        html = render_html(context, env)
-        if "md" in options.formats:
-            rendered["brief.md"] = render_markdown(context, env).encode()
+        with time_limit(env, options.template_timeout):
+            html = render_html(context, env)
+            if "md" in options.formats:
+                rendered["brief.md"] = render_markdown(context, env).encode()
     except jinja2.TemplateError as exc:
         raise _template_error(exc, options.templates_dir) from None
     except Exception as exc:  # noqa: BLE001 - a user's template can fail in any way
@@ -295,8 +298,10 @@ def _template_error(exc: Exception, user_dir: Path | None) -> GraderError:
                   if any(Path(f.filename).resolve().is_relative_to(d) for d in folders)]
         if frames:
             where, line = frames[-1].filename, frames[-1].lineno
+    from grader.render.html import TemplateTimeout
+
     message = exc.message if isinstance(exc, jinja2.TemplateError) else \
-        f"{type(exc).__name__}: {exc}"
+        str(exc) if isinstance(exc, TemplateTimeout) else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, jinja2.TemplateNotFound):
         message = (f"no template named {exc.name!r} in the templates folder or the "
                    "built-in templates")

@@ -51,6 +51,22 @@ class Megabytes(click.ParamType):
         return number
 
 
+class Seconds(click.ParamType):
+    """A time budget in seconds: a finite number > 0."""
+
+    name = "SECONDS"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number <= 0 or number > 10**7:
+            self.fail(f"{value!r} is not a number of seconds; give a number > 0, e.g. 120",
+                      param, ctx)
+        return number
+
+
 EXISTING_FILE = InputFile()
 FORMATS = ("pdf", "html", "json", "md")
 
@@ -137,6 +153,9 @@ def brief_options(func):
                      type=click.Path(exists=True, file_okay=False, path_type=Path),
                      metavar="DIR",
                      help="Folder of templates overriding the built-in ones (sandboxed)."),
+        click.option("--template-timeout", "template_timeout", type=Seconds(), default=60,
+                     show_default=True, metavar="SECONDS",
+                     help="Time limit for rendering templates given with --templates."),
     )):
         func = option(func)
     return func
@@ -178,8 +197,8 @@ def main(verbose: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress or status lines.")
 @input_options
 @handle_errors
-def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir, since,
-          force, quiet, sheet, max_size):
+def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir,
+          template_timeout, since, force, quiet, sheet, max_size):
     """Build the brief (out/brief.pdf) from an evidence CSV or .xlsx.
 
     \b
@@ -192,7 +211,8 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, since=since, force=force,
                            sheet=sheet, max_bytes=int(max_size * 1e6),
-                           progress=not quiet and sys.stderr.isatty())
+                           progress=not quiet and sys.stderr.isatty(),
+                           template_timeout=template_timeout)
     result = build_brief(options)
     _report_problems(result.warnings)
     if not quiet:
@@ -339,8 +359,8 @@ def extract(brief, output, max_size):
               help="Only one line per rebuild and errors: no progress or warnings.")
 @input_options
 @handle_errors
-def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir, quiet,
-          sheet, max_size):
+def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir,
+          template_timeout, quiet, sheet, max_size):
     """Rebuild the brief whenever the evidence is saved.
 
     Runs until Ctrl-C. Each rebuild prints one line saying what changed. A save
@@ -358,7 +378,8 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, sheet=sheet,
                            max_bytes=int(max_size * 1e6),
-                           progress=not quiet and sys.stderr.isatty())
+                           progress=not quiet and sys.stderr.isatty(),
+                           template_timeout=template_timeout)
 
     def report(event) -> None:
         if not quiet or event.problems:
