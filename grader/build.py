@@ -42,6 +42,7 @@ class BuildOptions:
     max_bytes: int = 200_000_000
     progress: bool = False
     template_timeout: float = 60.0  # seconds for templates given with --templates
+    max_rows: int = 200_000  # citation rows accepted (grader.read.DEFAULT_MAX_ROWS)
 
 
 @dataclass
@@ -241,7 +242,8 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     )
 
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
-                        max_bytes=options.max_bytes, progress=progress)
+                        max_bytes=options.max_bytes, progress=progress,
+                        max_rows=options.max_rows)
     changes = None
     if options.since:
         from grader.diff import brief_changes

@@ -129,6 +129,13 @@ def max_size_option(func):
                         help="Refuse input files larger than this many megabytes.")(func)
 
 
+def rows_option(func):
+    """--max-rows N: the citation-row limit, checked before anything is rated."""
+    return click.option("--max-rows", "max_rows", type=click.IntRange(min=1),
+                        default=200_000, show_default=True, metavar="N",
+                        help="Refuse evidence files with more citation rows than this.")(func)
+
+
 def rubric_option(func):
     """The --rubric option: an edited copy of the rubric file."""
     return click.option("--rubric", "rubric_path", type=EXISTING_FILE, metavar="FILE",
@@ -161,10 +168,11 @@ def brief_options(func):
     return func
 
 
-def _assess(csv: Path, rubric_path, sheet, max_size):
+def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=200_000):
     from grader.pipeline import assess
 
-    result = assess(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6))
+    result = assess(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6),
+                    max_rows=max_rows)
     _report_problems(result.evidence.warnings)
     return result
 
@@ -196,9 +204,10 @@ def main(verbose: bool) -> None:
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or status lines.")
 @input_options
+@rows_option
 @handle_errors
 def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir,
-          template_timeout, since, force, quiet, sheet, max_size):
+          template_timeout, since, force, quiet, sheet, max_size, max_rows):
     """Build the brief (out/brief.pdf) from an evidence CSV or .xlsx.
 
     \b
@@ -212,7 +221,7 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            templates_dir=templates_dir, since=since, force=force,
                            sheet=sheet, max_bytes=int(max_size * 1e6),
                            progress=not quiet and sys.stderr.isatty(),
-                           template_timeout=template_timeout)
+                           template_timeout=template_timeout, max_rows=max_rows)
     result = build_brief(options)
     _report_problems(result.warnings)
     if not quiet:
@@ -225,8 +234,9 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
               show_default=True, help="Problems as lines, or as JSON records.")
 @rubric_option
 @input_options
+@rows_option
 @handle_errors
-def check(csv, fmt, rubric_path, sheet, max_size):
+def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """Validate an evidence file; exit 1 listing every problem.
 
     \b
@@ -236,7 +246,7 @@ def check(csv, fmt, rubric_path, sheet, max_size):
     from grader.errors import InvalidInput
 
     try:
-        result = _assess(csv, rubric_path, sheet, max_size)
+        result = _assess(csv, rubric_path, sheet, max_size, max_rows)
     except InvalidInput as exc:
         if fmt == "json":
             click.echo(json.dumps({"valid": False,
@@ -259,8 +269,9 @@ def check(csv, fmt, rubric_path, sheet, max_size):
                                       "per citation.")
 @rubric_option
 @input_options
+@rows_option
 @handle_errors
-def score(csv, fmt, rubric_path, sheet, max_size):
+def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """Rate every citation and judge every position, without rendering.
 
     \b
@@ -269,7 +280,7 @@ def score(csv, fmt, rubric_path, sheet, max_size):
     """
     from grader import report
 
-    result = _assess(csv, rubric_path, sheet, max_size)
+    result = _assess(csv, rubric_path, sheet, max_size, max_rows)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(result), indent=2, ensure_ascii=False))
     elif fmt == "csv":
@@ -302,8 +313,9 @@ def rubric(rubric_path):
               show_default=True, help="Terminal text, Markdown tables, or JSON.")
 @rubric_option
 @input_options
+@rows_option
 @handle_errors
-def diff(old, new, fmt, rubric_path, sheet, max_size):
+def diff(old, new, fmt, rubric_path, sheet, max_size, max_rows):
     """Show what changed between two versions of the evidence.
 
     OLD and NEW are each a CSV, an .xlsx, or a brief PDF (its attached CSV is used).
@@ -318,7 +330,7 @@ def diff(old, new, fmt, rubric_path, sheet, max_size):
     from grader import diff as differ
 
     result = differ.diff_files(old, new, rubric=rubric_path, sheet=sheet,
-                               max_bytes=int(max_size * 1e6))
+                               max_bytes=int(max_size * 1e6), max_rows=max_rows)
     for version in (result.old, result.new):
         _report_problems(version.assessment.evidence.warnings)
     if fmt == "json":
@@ -358,9 +370,10 @@ def extract(brief, output, max_size):
 @click.option("-q", "--quiet", is_flag=True,
               help="Only one line per rebuild and errors: no progress or warnings.")
 @input_options
+@rows_option
 @handle_errors
 def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir,
-          template_timeout, quiet, sheet, max_size):
+          template_timeout, quiet, sheet, max_size, max_rows):
     """Rebuild the brief whenever the evidence is saved.
 
     Runs until Ctrl-C. Each rebuild prints one line saying what changed. A save
@@ -379,7 +392,7 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            templates_dir=templates_dir, sheet=sheet,
                            max_bytes=int(max_size * 1e6),
                            progress=not quiet and sys.stderr.isatty(),
-                           template_timeout=template_timeout)
+                           template_timeout=template_timeout, max_rows=max_rows)
 
     def report(event) -> None:
         if not quiet or event.problems:

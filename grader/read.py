@@ -16,6 +16,9 @@ from typing import Any
 from grader.errors import InvalidInput, Problem
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# Citation rows accepted by default: rating, the brief's context and WeasyPrint grow with
+# them, and at this size a build stays well inside 2 GB (issue 17); --max-rows raises it.
+DEFAULT_MAX_ROWS = 200_000
 MAX_CELL_CHARS = 1_000_000
 _FALLBACK_ENCODING = "cp1252"
 
@@ -40,7 +43,8 @@ def normalize_name(text: str) -> str:
 
 
 def read_table(path: str | Path, *, sheet: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> RawTable:
+               max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None,
+               max_rows: int = DEFAULT_MAX_ROWS) -> RawTable:
     """Read a CSV or .xlsx file; raise InvalidInput naming every problem found."""
     path = Path(path)
     name = display or str(path)
@@ -48,9 +52,42 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_xlsx(data, name, sheet)
     else:
+        _precheck_rows(data, name, max_rows)
         table = read_csv_bytes(data, name)
+    check_rows(table, max_rows)  # right after tokenising, before the expensive stages
     table.data = data
     return table
+
+
+_CONTENT_LINE = re.compile(rb"^[ \t,;]*[^ \t,;\r\n]", re.M)
+
+
+def _precheck_rows(data: bytes, name: str, max_rows: int) -> None:
+    """Refuse an oversized CSV before decoding and tokenising it, where that is exact.
+
+    Without a quote, every line that holds more than delimiters and spaces is a record
+    (the header or a citation row). With quotes a cell may span lines, so the count
+    after tokenising decides (check_rows). ASCII-compatible encodings only (not UTF-16).
+    """
+    if data.count(b"\n") <= max_rows or b'"' in data or data.startswith((b"\xff\xfe",
+                                                                       b"\xfe\xff")):
+        return
+    records = sum(1 for _ in _CONTENT_LINE.finditer(data))
+    if records - 1 > max_rows:
+        raise InvalidInput([_too_many_rows(name, records - 1, max_rows)])
+
+
+def _too_many_rows(name: str, rows: int, max_rows: int) -> Problem:
+    return Problem(name, None, None,
+        f"{rows:,} citation rows, over the {max_rows:,} limit; pass --max-rows N to "
+        f"raise it (e.g. --max-rows {rows}), or split the evidence by question")
+
+
+def check_rows(table: RawTable, max_rows: int) -> None:
+    """Refuse more citation rows than the limit, before they are validated and rated."""
+    rows = len(table.lines)  # one per data record, on either tokenising path
+    if rows > max_rows:
+        raise InvalidInput([_too_many_rows(table.path, rows, max_rows)])
 
 
 def check_size(path: Path, max_bytes: int, name: str | None = None) -> None:
