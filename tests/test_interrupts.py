@@ -68,4 +68,6 @@ def test_sigint_at_many_moments_of_a_real_build_prints_no_traceback(tmp_path):
         time.sleep(delay)
         os.kill(process.pid, signal.SIGINT)
         _, err = process.communicate(timeout=60)
+        if b"init_import_site" in err:
+            continue  # a loaded machine: the signal met Python's start-up, not grader's code
         _check_quiet(err, process.returncode, delay)
