@@ -37,7 +37,8 @@ def _check_quiet(err: bytes, returncode: int, when) -> None:
     text = err.decode()
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, (when, text)
     assert len(text.splitlines()) <= 1, (when, text)
-    assert returncode in (0, 1, 130), (when, returncode, text)
+    # -SIGINT: killed silently before Python installed its handler (a loaded machine).
+    assert returncode in (0, 1, 130, -signal.SIGINT), (when, returncode, text)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs SIGINT")
