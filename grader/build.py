@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 import sys
 import threading
 import time
@@ -15,7 +16,9 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, InvalidInput, Problem
-from grader.write import up_to_date, write_outputs
+from grader.read import read_bounded
+from grader.safe_text import one_line
+from grader.write import recover, up_to_date, write_outputs
 
 SETTINGS_FILE = "grader.toml"
 SETTINGS_KEYS = ("title", "exchange", "journal", "doi", "language")
@@ -38,6 +41,8 @@ class BuildOptions:
     sheet: str | None = None
     max_bytes: int = 200_000_000
     progress: bool = False
+    template_timeout: float = 60.0  # seconds for templates given with --templates
+    max_rows: int = 200_000  # citation rows accepted (grader.read.DEFAULT_MAX_ROWS)
 
 
 @dataclass
@@ -79,13 +84,13 @@ class Progress:
         with self.lock:
             self.shown = True
             if self.stage:
-                print(f"grader: {self.stage}…", file=sys.stderr, flush=True)
+                print(f"grader: {one_line(self.stage)}…", file=sys.stderr, flush=True)
 
     def __call__(self, stage: str) -> None:
         with self.lock:
             self.stage = stage
             if self.shown:
-                print(f"grader: {stage}…", file=sys.stderr, flush=True)
+                print(f"grader: {one_line(stage)}…", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.timer:
@@ -115,11 +120,40 @@ def output_names(formats: tuple[str, ...]) -> list[str]:
     return [OUTPUT_NAMES.get(fmt, f"brief.{fmt}") for fmt in formats]
 
 
+TEMPLATE_SUFFIXES = (".j2", ".css")  # what the loader reads; hashed by content
+
+
 def _digest_tree(digest, folder: Path) -> None:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and
-                       "__pycache__" not in p.parts):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
+    """Digest the files of a templates folder that can shape a brief, without leaving it.
+
+    Templates (*.j2) and stylesheets (*.css) are hashed by content, read in chunks; any
+    other file (an image or a font the PDF may load) by name, size and modification time,
+    so a large file is never read. Nothing outside the folder is opened: a symbolic link
+    that leads out (which the loader and the PDF renderer refuse anyway) counts by its
+    target's name only, as do FIFOs, devices and linked folders.
+    """
+    root = folder.resolve()
+    found = []
+    for parent, dirs, files in os.walk(root):  # does not descend into linked folders
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found += [Path(parent, name) for name in files]
+    for path in sorted(found):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        target = path.resolve()
+        try:
+            info = target.stat()
+        except OSError:
+            digest.update(b"(missing)\0")
+            continue
+        if not target.is_relative_to(root) or not stat.S_ISREG(info.st_mode):
+            digest.update(f"(not used: {target})".encode() + b"\0")
+        elif path.suffix.lower() in TEMPLATE_SUFFIXES:
+            with open(target, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            digest.update(b"\0")
+        else:
+            digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode() + b"\0")
 
 
 def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
@@ -128,7 +162,7 @@ def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
     for part in (__version__, date, ",".join(options.formats), options.title or "",
                  options.sheet or "", settings_text, str(options.max_bytes)):
         digest.update(part.encode() + b"\0")
-    digest.update(options.csv.read_bytes())
+    digest.update(read_bounded(options.csv, options.max_bytes))
     rubric = (options.rubric_path.read_bytes() if options.rubric_path
               else resources.files("grader").joinpath("rubric.toml").read_bytes())
     digest.update(rubric)
@@ -136,7 +170,7 @@ def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
     if options.templates_dir:
         _digest_tree(digest, options.templates_dir)
     if options.since:
-        digest.update(options.since.read_bytes())
+        digest.update(read_bounded(options.since, options.max_bytes))
     for package in ("weasyprint", "font-source-sans-pro", "python-docx"):
         digest.update(metadata.version(package).encode())
     return digest.hexdigest()
@@ -174,6 +208,7 @@ def build_brief(options: BuildOptions) -> BuildResult:
     from grader.read import check_size
 
     check_size(options.csv, options.max_bytes)  # before the fingerprint reads the file
+    recover(options.out_dir)  # a build stopped among its renames, or its temporary files
     settings, settings_text, warnings = load_settings(options)
     date = build_date()
     names = output_names(options.formats)
@@ -207,10 +242,12 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         make_environment,
         render_html,
         render_markdown,
+        time_limit,
     )
 
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
-                        max_bytes=options.max_bytes, progress=progress)
+                        max_bytes=options.max_bytes, progress=progress,
+                        max_rows=options.max_rows)
     changes = None
     if options.since:
         from grader.diff import brief_changes
@@ -223,9 +260,10 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     env = make_environment(options.templates_dir)
     rendered: dict[str, bytes] = {}
     try:
-        html = render_html(context, env)
-        if "md" in options.formats:
-            rendered["brief.md"] = render_markdown(context, env).encode()
+        with time_limit(env, options.template_timeout):
+            html = render_html(context, env)
+            if "md" in options.formats:
+                rendered["brief.md"] = render_markdown(context, env).encode()
     except jinja2.TemplateError as exc:
         raise _template_error(exc, options.templates_dir) from None
     except Exception as exc:  # noqa: BLE001 - a user's template can fail in any way
@@ -291,8 +329,10 @@ def _template_error(exc: Exception, user_dir: Path | None) -> GraderError:
                   if any(Path(f.filename).resolve().is_relative_to(d) for d in folders)]
         if frames:
             where, line = frames[-1].filename, frames[-1].lineno
+    from grader.render.html import TemplateTimeout
+
     message = exc.message if isinstance(exc, jinja2.TemplateError) else \
-        f"{type(exc).__name__}: {exc}"
+        str(exc) if isinstance(exc, TemplateTimeout) else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, jinja2.TemplateNotFound):
         message = (f"no template named {exc.name!r} in the templates folder or the "
                    "built-in templates")

@@ -4,14 +4,70 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from grader import __version__
+from grader.safe_text import lines, one_line
 
-EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+class InputFile(click.Path):
+    """An existing regular file: a folder, FIFO, device or socket is wrong usage (exit 2).
+
+    Refused before anything opens it (opening a FIFO waits for a writer forever).
+    """
+
+    def __init__(self):
+        super().__init__(exists=True, dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        from grader.read import file_kind
+
+        kind = file_kind(os.stat(path).st_mode)
+        if kind:
+            self.fail(f"{click.format_filename(path)!r} is {kind}, not a regular file; "
+                      "give a file saved on disk", param, ctx)
+        return path
+
+
+class Megabytes(click.ParamType):
+    """A size limit in megabytes: a finite number ≥ 0 (nan, inf, -1 are wrong usage)."""
+
+    name = "MB"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0 or number * 1e6 > sys.maxsize:
+            self.fail(f"{value!r} is not a size in megabytes; give a finite number ≥ 0, "
+                      "e.g. --max-size 500", param, ctx)
+        return number
+
+
+class Seconds(click.ParamType):
+    """A time budget in seconds: a finite number > 0."""
+
+    name = "SECONDS"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number <= 0 or number > 10**7:
+            self.fail(f"{value!r} is not a number of seconds; give a number > 0, e.g. 120",
+                      param, ctx)
+        return number
+
+
+EXISTING_FILE = InputFile()
 FORMATS = ("pdf", "html", "json", "md", "docx", "fhir")
 
 
@@ -35,7 +91,7 @@ def handle_errors(func):
             _report_problems(exc.problems)
             ctx.exit(1)
         except GraderError as exc:
-            click.echo(f"grader: {exc}", err=True)
+            click.echo(f"grader: {one_line(exc)}", err=True)
             ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -46,14 +102,14 @@ def handle_errors(func):
             if verbose:
                 raise
             where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"grader: {where}{exc.strerror or exc}; check the path and its "
-                       "permissions (or choose another --out folder)", err=True)
+            click.echo(one_line(f"grader: {where}{exc.strerror or exc}; check the path and "
+                                "its permissions (or choose another --out folder)"), err=True)
             ctx.exit(1)
         except Exception as exc:
             if verbose:
                 raise
-            click.echo(f"grader: internal error: {type(exc).__name__}: {exc} "
-                       "(run `grader --verbose ...` for the traceback)", err=True)
+            click.echo(one_line(f"grader: internal error: {type(exc).__name__}: {exc} "
+                                "(run `grader --verbose ...` for the traceback)"), err=True)
             ctx.exit(1)
 
     return wrapper
@@ -63,10 +119,21 @@ def input_options(func):
     """Options shared by every command that reads an evidence file."""
     func = click.option("--sheet", metavar="NAME",
                         help="Worksheet of an .xlsx input (default: the first).")(func)
-    func = click.option("--max-size", "max_size", type=click.FloatRange(min=0), default=200,
+    return max_size_option(func)
+
+
+def max_size_option(func):
+    """--max-size MB: the input size limit (every read stops there, whatever the file is)."""
+    return click.option("--max-size", "max_size", type=Megabytes(), default=200,
                         show_default=True, metavar="MB",
                         help="Refuse input files larger than this many megabytes.")(func)
-    return func
+
+
+def rows_option(func):
+    """--max-rows N: the citation-row limit, checked before anything is rated."""
+    return click.option("--max-rows", "max_rows", type=click.IntRange(min=1),
+                        default=200_000, show_default=True, metavar="N",
+                        help="Refuse evidence files with more citation rows than this.")(func)
 
 
 def rubric_option(func):
@@ -94,15 +161,19 @@ def brief_options(func):
                      type=click.Path(exists=True, file_okay=False, path_type=Path),
                      metavar="DIR",
                      help="Folder of templates overriding the built-in ones (sandboxed)."),
+        click.option("--template-timeout", "template_timeout", type=Seconds(), default=60,
+                     show_default=True, metavar="SECONDS",
+                     help="Time limit for rendering templates given with --templates."),
     )):
         func = option(func)
     return func
 
 
-def _assess(csv: Path, rubric_path, sheet, max_size):
+def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=200_000):
     from grader.pipeline import assess
 
-    result = assess(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6))
+    result = assess(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6),
+                    max_rows=max_rows)
     _report_problems(result.evidence.warnings)
     return result
 
@@ -134,9 +205,10 @@ def main(verbose: bool) -> None:
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or status lines.")
 @input_options
+@rows_option
 @handle_errors
-def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir, since,
-          force, quiet, sheet, max_size):
+def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir,
+          template_timeout, since, force, quiet, sheet, max_size, max_rows):
     """Build the brief (out/brief.pdf) from an evidence CSV or .xlsx.
 
     \b
@@ -149,11 +221,12 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, since=since, force=force,
                            sheet=sheet, max_bytes=int(max_size * 1e6),
-                           progress=not quiet and sys.stderr.isatty())
+                           progress=not quiet and sys.stderr.isatty(),
+                           template_timeout=template_timeout, max_rows=max_rows)
     result = build_brief(options)
     _report_problems(result.warnings)
     if not quiet:
-        click.echo(result.summary, err=True)
+        click.echo(one_line(result.summary), err=True)
 
 
 @main.command()
@@ -162,8 +235,9 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
               show_default=True, help="Problems as lines, or as JSON records.")
 @rubric_option
 @input_options
+@rows_option
 @handle_errors
-def check(csv, fmt, rubric_path, sheet, max_size):
+def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """Validate an evidence file; exit 1 listing every problem.
 
     \b
@@ -173,7 +247,7 @@ def check(csv, fmt, rubric_path, sheet, max_size):
     from grader.errors import InvalidInput
 
     try:
-        result = _assess(csv, rubric_path, sheet, max_size)
+        result = _assess(csv, rubric_path, sheet, max_size, max_rows)
     except InvalidInput as exc:
         if fmt == "json":
             click.echo(json.dumps({"valid": False,
@@ -185,8 +259,8 @@ def check(csv, fmt, rubric_path, sheet, max_size):
         click.echo(json.dumps({"valid": True, "problems": [
             p.to_dict() for p in result.evidence.warnings]}, indent=2))
     else:
-        click.echo(f"{csv}: ok: {len(c)} citations of {c['study_id'].nunique()} studies "
-                   f"on {c['position_id'].nunique()} positions")
+        click.echo(one_line(f"{csv}: ok: {len(c)} citations of {c['study_id'].nunique()} "
+                            f"studies on {c['position_id'].nunique()} positions"))
 
 
 @main.command()
@@ -196,8 +270,9 @@ def check(csv, fmt, rubric_path, sheet, max_size):
                                       "per citation.")
 @rubric_option
 @input_options
+@rows_option
 @handle_errors
-def score(csv, fmt, rubric_path, sheet, max_size):
+def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """Rate every citation and judge every position, without rendering.
 
     \b
@@ -206,7 +281,7 @@ def score(csv, fmt, rubric_path, sheet, max_size):
     """
     from grader import report
 
-    result = _assess(csv, rubric_path, sheet, max_size)
+    result = _assess(csv, rubric_path, sheet, max_size, max_rows)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(result), indent=2, ensure_ascii=False))
     elif fmt == "csv":
@@ -299,8 +374,9 @@ def draft(references, into, fmt, input_format, cues_path, rubric_path):
               show_default=True, help="Terminal text, Markdown tables, or JSON.")
 @rubric_option
 @input_options
+@rows_option
 @handle_errors
-def diff(old, new, fmt, rubric_path, sheet, max_size):
+def diff(old, new, fmt, rubric_path, sheet, max_size, max_rows):
     """Show what changed between two versions of the evidence.
 
     OLD and NEW are each a CSV, an .xlsx, or a brief PDF (its attached CSV is used).
@@ -315,7 +391,7 @@ def diff(old, new, fmt, rubric_path, sheet, max_size):
     from grader import diff as differ
 
     result = differ.diff_files(old, new, rubric=rubric_path, sheet=sheet,
-                               max_bytes=int(max_size * 1e6))
+                               max_bytes=int(max_size * 1e6), max_rows=max_rows)
     for version in (result.old, result.new):
         _report_problems(version.assessment.evidence.warnings)
     if fmt == "json":
@@ -323,7 +399,7 @@ def diff(old, new, fmt, rubric_path, sheet, max_size):
     elif fmt == "md":
         click.echo(differ.to_markdown(result), nl=False)
     else:
-        click.echo(differ.to_text(result), nl=False)
+        click.echo(lines(differ.to_text(result)), nl=False)
 
 
 @main.command()
@@ -331,8 +407,9 @@ def diff(old, new, fmt, rubric_path, sheet, max_size):
 @click.option("-o", "--output", "output", required=True, metavar="FILE",
               type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Where to write the attached file ('-' for standard output).")
+@max_size_option
 @handle_errors
-def extract(brief, output):
+def extract(brief, output, max_size):
     """Write the evidence file attached to a brief PDF, byte for byte.
 
     \b
@@ -342,11 +419,11 @@ def extract(brief, output):
     from grader.extract import attached_evidence, extract_attached
 
     if str(output) == "-":
-        _, data = attached_evidence(brief)
+        _, data = attached_evidence(brief, int(max_size * 1e6))
         click.echo(data, nl=False)
         return
-    name, size = extract_attached(brief, output)
-    click.echo(f"{brief}: wrote {name} ({size:,} bytes) to {output}", err=True)
+    name, size = extract_attached(brief, output, int(max_size * 1e6))
+    click.echo(one_line(f"{brief}: wrote {name} ({size:,} bytes) to {output}"), err=True)
 
 
 @main.command()
@@ -354,9 +431,10 @@ def extract(brief, output):
 @click.option("-q", "--quiet", is_flag=True,
               help="Only one line per rebuild and errors: no progress or warnings.")
 @input_options
+@rows_option
 @handle_errors
-def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir, quiet,
-          sheet, max_size):
+def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_dir,
+          template_timeout, quiet, sheet, max_size, max_rows):
     """Rebuild the brief whenever the evidence is saved.
 
     Runs until Ctrl-C. Each rebuild prints one line saying what changed. A save
@@ -374,16 +452,17 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, sheet=sheet,
                            max_bytes=int(max_size * 1e6),
-                           progress=not quiet and sys.stderr.isatty())
+                           progress=not quiet and sys.stderr.isatty(),
+                           template_timeout=template_timeout, max_rows=max_rows)
 
     def report(event) -> None:
         if not quiet or event.problems:
             _report_problems(p for p in event.problems
                              if not quiet or p.severity == "error")
-        click.echo(event.message)
+        click.echo(one_line(event.message))
 
     if not quiet:
-        click.echo(f"watching {csv} (Ctrl-C to stop)", err=True)
+        click.echo(one_line(f"watching {csv} (Ctrl-C to stop)"), err=True)
     try:
         watch_loop(options, on_result=report)
     except KeyboardInterrupt:
@@ -410,7 +489,7 @@ def init(folder, force):
     from grader.scaffold import scaffold
 
     for path in scaffold(folder, force=force):
-        click.echo(f"wrote {path}", err=True)
+        click.echo(one_line(f"wrote {path}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

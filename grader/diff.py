@@ -10,7 +10,7 @@ import pandas as pd
 
 from grader import report
 from grader.pipeline import Assessment, assess
-from grader.read import DEFAULT_MAX_BYTES
+from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
 from grader.rubric import Rubric, load_rubric
 from grader.vocab import COLUMNS, NOT_RATED, WORDS
 
@@ -48,31 +48,35 @@ class Diff:
 
 
 def load_version(path: Path, *, rubric: Rubric | Path | None = None, sheet: str | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> Version:
+                 max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_rows: int = DEFAULT_MAX_ROWS) -> Version:
     """Read and rate a CSV, an .xlsx, or the evidence file attached to a brief PDF."""
     from grader.extract import attached_evidence, is_pdf
 
     path = Path(path)
     if not (path.suffix.lower() == ".pdf" or is_pdf(path)):
-        a = assess(path, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
+        a = assess(path, rubric=rubric, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows)
         return Version(str(path), path.name, a.evidence.sha256, a)
-    name, data = attached_evidence(path)
+    name, data = attached_evidence(path, max_bytes)
     safe = Path(name).name or "evidence.csv"
     with tempfile.TemporaryDirectory(prefix="grader-diff-") as tmp:
         copy = Path(tmp) / safe
         copy.write_bytes(data)
-        a = assess(copy, rubric=rubric, sheet=sheet, max_bytes=max_bytes,
+        a = assess(copy, rubric=rubric, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
                    display=f"{path}#{safe}")
     return Version(f"{path}#{safe}", f"{safe} in {path.name}", a.evidence.sha256, a)
 
 
 def diff_files(old: Path, new: Path, *, rubric: Rubric | Path | None = None,
-               sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Diff:
+               sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_rows: int = DEFAULT_MAX_ROWS) -> Diff:
     """Rate both versions with the same rubric and compare them."""
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric)
-    before = load_version(old, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
-    after = load_version(new, rubric=rubric, sheet=sheet, max_bytes=max_bytes)
+    before = load_version(old, rubric=rubric, sheet=sheet, max_bytes=max_bytes,
+                          max_rows=max_rows)
+    after = load_version(new, rubric=rubric, sheet=sheet, max_bytes=max_bytes,
+                         max_rows=max_rows)
     studies, positions = compare(before.assessment, after.assessment)
     return Diff(before, after, studies, positions)
 

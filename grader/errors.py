@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from grader.safe_text import one_line
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -23,7 +25,9 @@ class Problem:
         if self.severity == "warning":
             parts.append("warning")
         parts.append(self.message)
-        return ": ".join(parts)
+        # One line, always: a newline or escape sequence in a cell or a file name is shown
+        # escaped, so no cell can forge a problem line or retitle the terminal.
+        return one_line(": ".join(parts))
 
     def to_dict(self) -> dict:
         """The problem as a JSON-ready record."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import os
+import warnings
 from pathlib import Path
 
 from grader.errors import InvalidInput, Problem
+from grader.read import DEFAULT_MAX_BYTES, _size_text, read_bounded
 from grader.write import write_atomic
 
 PDF_MAGIC = b"%PDF-"
@@ -13,29 +19,74 @@ EVIDENCE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".tsv", ".txt")
 
 def is_pdf(path: Path) -> bool:
     """True when the file starts like a PDF (a .pdf may have up to 1 KB of junk first)."""
+    if not os.path.isfile(path):  # a FIFO would block the open; the reader refuses it
+        return False
     with open(path, "rb") as handle:
         head = handle.read(1024)
     return head.startswith(PDF_MAGIC) or (Path(path).suffix.lower() == ".pdf"
                                           and PDF_MAGIC in head)
 
 
-def attached_evidence(pdf: Path) -> tuple[str, bytes]:
-    """The (name, bytes) of the evidence file attached to a brief PDF."""
+@contextlib.contextmanager
+def _quiet_pypdf(max_bytes: int):
+    """pypdf limits sized to the input limit, and its log lines and warnings silenced.
+
+    pypdf refuses to inflate a stream past 75 MB by default; a brief's attachment is the
+    evidence file, which may be as large as --max-size, so the limits follow it (and a
+    bomb stops there). pypdf logs repairs ("EOF marker not found") on stderr by itself:
+    grader reports one line per problem instead.
+    """
     import pypdf
 
-    if not is_pdf(pdf):
+    limit = max(max_bytes + 1, 75_000_000)
+    logger = logging.getLogger("pypdf")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.CRITICAL + 1)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings(), pypdf.apply_configuration(
+                zlib_maximum_output_length=limit, maximum_declared_stream_length=limit,
+                stream_decoding_work_maximum_length=max(300_000_000, 2 * limit)):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _pdf_problem(exc: Exception, too_big: str) -> str:
+    import pypdf.errors
+
+    if isinstance(exc, pypdf.errors.LimitReachedError):
+        return too_big
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return (f"cannot read this PDF ({type(exc).__name__}{': ' + detail if detail else ''}); "
+            "it is damaged or truncated: rebuild it, or use the evidence file itself")
+
+
+def attached_evidence(pdf: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
+    """The (name, bytes) of the evidence file attached to a brief PDF (at most max_bytes)."""
+    import pypdf
+
+    data = read_bounded(pdf, max_bytes, str(pdf))
+    if not (data[:1024].startswith(PDF_MAGIC) or (Path(pdf).suffix.lower() == ".pdf"
+                                                 and PDF_MAGIC in data[:1024])):
         raise InvalidInput([Problem(str(pdf), None, None,
                                     "not a PDF file; give a brief built by `grader build`")])
+    too_big = (f"its attached file is larger than the {_size_text(max_bytes)} limit; pass "
+               f"--max-size MB to raise it")
     try:
-        # attachment_list, not attachments: the latter lists a file under both its
-        # /F (PDFDocEncoding) and /UF (Unicode) names when they differ.
-        files = [(a.alternative_name or a.name, a.content,
-                  str(getattr(a, "associated_file_relationship", "") or ""))
-                 for a in pypdf.PdfReader(pdf).attachment_list]
+        with _quiet_pypdf(max_bytes):
+            # attachment_list, not attachments: the latter lists a file under both its
+            # /F (PDFDocEncoding) and /UF (Unicode) names when they differ.
+            files = [(a.alternative_name or a.name, a.content,
+                      str(getattr(a, "associated_file_relationship", "") or ""))
+                     for a in pypdf.PdfReader(io.BytesIO(data)).attachment_list]
     except Exception as exc:  # pypdf raises many types for a damaged file
-        raise InvalidInput([Problem(str(pdf), None, None,
-                                    f"cannot read this PDF ({type(exc).__name__}: {exc})")]) \
+        raise InvalidInput([Problem(str(pdf), None, None, _pdf_problem(exc, too_big))]) \
             from None
+    if any(len(f[1]) > max_bytes for f in files):
+        raise InvalidInput([Problem(str(pdf), None, None, too_big)])
     for chosen in (files,
                    [f for f in files if f[2] == "/Source"],
                    [f for f in files if Path(f[0]).suffix.lower() in EVIDENCE_SUFFIXES]):
@@ -51,8 +102,9 @@ def attached_evidence(pdf: Path) -> tuple[str, bytes]:
                                 "file")])
 
 
-def extract_attached(pdf: Path, out: Path) -> tuple[str, int]:
+def extract_attached(pdf: Path, out: Path,
+                     max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, int]:
     """Write the brief's attached evidence file to out, atomically; return (name, size)."""
-    name, data = attached_evidence(pdf)
+    name, data = attached_evidence(pdf, max_bytes)
     write_atomic(out, data)
     return name, len(data)

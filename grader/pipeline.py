@@ -11,7 +11,7 @@ import pandas as pd
 
 from grader.judge import judge
 from grader.rate import rate
-from grader.read import DEFAULT_MAX_BYTES, read_table
+from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, read_table
 from grader.rubric import Rubric, load_rubric
 from grader.validate import Evidence, validate
 
@@ -42,13 +42,15 @@ class Assessment:
 def assess(path: str | Path, *, rubric: Rubric | str | Path | None = None,
            sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
            display: str | None = None,
-           progress: Callable[[str], None] | None = None) -> Assessment:
+           progress: Callable[[str], None] | None = None,
+           max_rows: int = DEFAULT_MAX_ROWS) -> Assessment:
     """Read, validate, rate and judge one evidence file."""
     stage = progress or (lambda name: None)
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric)
     stage("reading")
-    table = read_table(path, sheet=sheet, max_bytes=max_bytes, display=display)
+    table = read_table(path, sheet=sheet, max_bytes=max_bytes, display=display,
+                       max_rows=max_rows)
     evidence = validate(table, rubric)
     stage("rating")
     rated = rate(evidence.citations, rubric)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,9 @@ from typing import Any
 from grader.errors import InvalidInput, Problem
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+# Citation rows accepted by default: rating, the brief's context and WeasyPrint grow with
+# them, and at this size a build stays well inside 2 GB (issue 17); --max-rows raises it.
+DEFAULT_MAX_ROWS = 200_000
 MAX_CELL_CHARS = 1_000_000
 _FALLBACK_ENCODING = "cp1252"
 
@@ -37,27 +43,113 @@ def normalize_name(text: str) -> str:
 
 
 def read_table(path: str | Path, *, sheet: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None) -> RawTable:
+               max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None,
+               max_rows: int = DEFAULT_MAX_ROWS) -> RawTable:
     """Read a CSV or .xlsx file; raise InvalidInput naming every problem found."""
     path = Path(path)
     name = display or str(path)
-    check_size(path, max_bytes, name)
-    data = path.read_bytes()
+    data = read_bounded(path, max_bytes, name)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_xlsx(data, name, sheet)
     else:
+        _precheck_rows(data, name, max_rows)
         table = read_csv_bytes(data, name)
+    check_rows(table, max_rows)  # right after tokenising, before the expensive stages
     table.data = data
     return table
 
 
+_CONTENT_LINE = re.compile(rb"^[ \t,;]*[^ \t,;\r\n]", re.M)
+
+
+def _precheck_rows(data: bytes, name: str, max_rows: int) -> None:
+    """Refuse an oversized CSV before decoding and tokenising it, where that is exact.
+
+    Without a quote, every line that holds more than delimiters and spaces is a record
+    (the header or a citation row). With quotes a cell may span lines, so the count
+    after tokenising decides (check_rows). ASCII-compatible encodings only (not UTF-16).
+    """
+    if data.count(b"\n") <= max_rows or b'"' in data or data.startswith((b"\xff\xfe",
+                                                                       b"\xfe\xff")):
+        return
+    records = sum(1 for _ in _CONTENT_LINE.finditer(data))
+    if records - 1 > max_rows:
+        raise InvalidInput([_too_many_rows(name, records - 1, max_rows)])
+
+
+def _too_many_rows(name: str, rows: int, max_rows: int) -> Problem:
+    return Problem(name, None, None,
+        f"{rows:,} citation rows, over the {max_rows:,} limit; pass --max-rows N to "
+        f"raise it (e.g. --max-rows {rows}), or split the evidence by question")
+
+
+def check_rows(table: RawTable, max_rows: int) -> None:
+    """Refuse more citation rows than the limit, before they are validated and rated."""
+    rows = len(table.lines)  # one per data record, on either tokenising path
+    if rows > max_rows:
+        raise InvalidInput([_too_many_rows(table.path, rows, max_rows)])
+
+
 def check_size(path: Path, max_bytes: int, name: str | None = None) -> None:
-    """Refuse a file over the size limit before anything reads it."""
-    size = path.stat().st_size
+    """Refuse a file over the size limit, or not a regular file, before anything reads it."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput([_not_a_file(name or str(path), info.st_mode)])
+    if info.st_size > max_bytes:
+        raise InvalidInput([_too_big(name or str(path), info.st_size, max_bytes)])
+
+
+def file_kind(mode: int) -> str | None:
+    """What a path that is not a regular file is ('a FIFO (named pipe)', …); None if it is."""
+    for test, kind in ((stat.S_ISREG, None), (stat.S_ISDIR, "a folder"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _not_a_file(name: str, mode: int) -> Problem:
+    return Problem(name, None, None, f"is {file_kind(mode)}, not a regular file; grader "
+                   "reads only files saved on disk (save or copy the data to a file)")
+
+
+def _too_big(name: str, size: int | None, max_bytes: int) -> Problem:
+    what = (f"file is {_size_text(size)}" if size is not None
+            else f"file has more than {_size_text(max_bytes)}")
+    hint = max(1, math.ceil((size or max_bytes + 1) / 1e6))
+    return Problem(name, None, None,
+        f"{what}, over the {_size_text(max_bytes)} limit; pass "
+        f"--max-size MB to raise it (e.g. --max-size {hint})")
+
+
+def read_bounded(path: str | Path, max_bytes: int, name: str | None = None) -> bytes:
+    """A regular file's bytes, at most max_bytes of them, whatever its size claims to be.
+
+    Anything but a regular file (a FIFO, a device, a socket) is refused before a byte is
+    read (a FIFO opened without O_NONBLOCK would wait for a writer forever); the read stops
+    at max_bytes + 1, so /dev/zero-like files and files that grow are bounded too.
+    """
+    name = name or str(path)
+    check_size(Path(path), max_bytes, name)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)  # the file opened, not the one looked at (it may be swapped)
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput([_not_a_file(name, info.st_mode)])
+        if info.st_size > max_bytes:
+            raise InvalidInput([_too_big(name, info.st_size, max_bytes)])
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = handle.read(min(1 << 22, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
     if size > max_bytes:
-        raise InvalidInput([Problem(name or str(path), None, None,
-            f"file is {_size_text(size)}, over the {_size_text(max_bytes)} limit; pass "
-            f"--max-size MB to raise it (e.g. --max-size {max(1, math.ceil(size / 1e6))})")])
+        raise InvalidInput([_too_big(name, None, max_bytes)])
+    return b"".join(chunks)
 
 
 def _size_text(size: int) -> str:
@@ -67,6 +159,10 @@ def _size_text(size: int) -> str:
 def read_csv_bytes(data: bytes, name: str) -> RawTable:
     """Decode and tokenise CSV bytes (see the contract's reading rules)."""
     text, warnings = _decode(data, name)
+    if not unicodedata.is_normalized("NFC", text):
+        # One spelling per name: `Schätzberg` typed as NFD is the NFC one (issue 17).
+        # Safe on the whole text: nothing composes with a delimiter, quote or newline.
+        text = unicodedata.normalize("NFC", text)
     delimiter = _sniff_delimiter(text)
     fast = _read_well_formed(text, delimiter, name, warnings)
     if fast is not None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from grader.pipeline import Assessment
 from grader.rate import domain_columns
+from grader.safe_text import one_line
 from grader.vocab import DOMAINS, NOT_APPLICABLE, SYMBOLS, WORDS
 
 SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start", *DOMAINS,
@@ -171,20 +172,22 @@ def to_table(assessment: Assessment) -> str:
     lines = []
     cited = assessment.citations.groupby("position_id", sort=False)
     for p in positions(assessment):
-        lines.append(f"{p['position_id']}  [{p['advocate']}]  "
+        # Cell text through one_line: no escape sequence reaches the terminal (issue 17).
+        lines.append(f"{one_line(p['position_id'])}  [{one_line(p['advocate'])}]  "
                      f"{p['verdict'].upper()}  {SYMBOLS[p['certainty']]} "
                      f"{WORDS[p['certainty']]}")
-        lines.append(f"  {p['position']}")
-        lines.append(f"  → {p['statement']}")
+        lines.append(f"  {one_line(p['position'])}")
+        lines.append(f"  → {one_line(p['statement'])}")
         if p["body"]:
-            lines.append(f"  body: {', '.join(p['body']['studies'])} (starts "
+            lines.append(f"  body: {one_line(', '.join(p['body']['studies']))} (starts "
                          f"{WORDS[p['body']['start']].lower()}, weight {p['body']['weight']})")
         for r in cited.get_group(p["position_id"]).to_dict("records"):
             flags = [f for f, on in (("in body", r["in_body"]), ("RETRACTED", r["retracted"]),
                                      ("added", not r["cited_in_exchange"]),
                                      ("OVERSTATED", r["overstated"])) if on]
             flag = f"  [{', '.join(flags)}]" if flags else ""
-            lines.append(f"    {r['stance']:<8} {r['study_id']:<18} {r['design']:<22} "
+            lines.append(f"    {r['stance']:<8} {one_line(r['study_id']):<18} "
+                         f"{one_line(r['design']):<22} "
                          f"{SYMBOLS[r['certainty']]} {WORDS[r['certainty']]}{flag}")
         lines.append("")
     return "\n".join(lines)

@@ -89,7 +89,7 @@ def rebuild(options: BuildOptions, previous: Assessment | None,
         # A skipped build rendered nothing, so only then is the input rated here.
         assessment = result.assessment or assess(
             options.csv, rubric=options.rubric_path, sheet=options.sheet,
-            max_bytes=options.max_bytes)
+            max_bytes=options.max_bytes, max_rows=options.max_rows)
     except InvalidInput as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         noun = "problem" if len(errors) == 1 else "problems"

@@ -113,7 +113,7 @@ def test_identical_reasons_share_a_footnote_letter():
 def test_markdown_cells_cannot_open_html_or_break_tables():
     from grader.render.html import _markdown_safe
 
-    assert _markdown_safe("<img src=http://127.0.0.1/x>") == "\\<img src=http://127.0.0.1/x>"
+    assert _markdown_safe("<img src=http://127.0.0.1/x>") == "\\<img src=http&#58;//127.0.0.1/x>"
     assert _markdown_safe("remission <15%") == "remission <15%"
     assert _markdown_safe("a | b") == "a \\| b"
     assert _markdown_safe(12) == 12

@@ -169,6 +169,6 @@ def test_a_file_system_error_names_the_path_not_an_internal_error(good_csv, tmp_
     result = CliRunner().invoke(main, ["build", str(good_csv), "--out",
                                        str(good_csv / "out"), "--format", "json"])
     assert result.exit_code == 1
-    assert result.stderr == (f"grader: {good_csv / 'out' / '.grader-build.json'}: Not a "
+    assert result.stderr == (f"grader: {good_csv / 'out'}: Not a "
                              "directory; check the path "
                              "and its permissions (or choose another --out folder)\n")

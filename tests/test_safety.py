@@ -135,24 +135,26 @@ def test_write_atomic_failure_keeps_the_old_file_and_no_temp(tmp_path, monkeypat
 
 
 def test_a_build_stopped_between_outputs_is_not_taken_for_up_to_date(project, monkeypatch):
+    # Outputs are now replaced as a set (tests/test_safety_sets.py): a build stopped
+    # among its renames leaves a journal, and no record that could call it up to date.
     build_brief(_options(project))
-    real = write.write_atomic
-    written = []
+    real = os.replace
+    renamed = []
 
-    def fail_on_the_second(path, data):
-        written.append(path.name)
-        if len(written) == 2:
-            raise KeyboardInterrupt  # Ctrl-C after brief.html was replaced
-        real(path, data)
+    def stop_on_the_third(src, dst):
+        renamed.append(os.path.basename(dst))
+        if len(renamed) == 3:
+            raise KeyboardInterrupt  # Ctrl-C after the journal and brief.html
+        real(src, dst)
 
     (project / "evidence.csv").write_text(OLD.replace(",240,", ",8,"), encoding="utf-8")
-    monkeypatch.setattr(write, "write_atomic", fail_on_the_second)
+    monkeypatch.setattr(write.os, "replace", stop_on_the_third)
     with pytest.raises(KeyboardInterrupt):
         build_brief(_options(project))
-    monkeypatch.setattr(write, "write_atomic", real)
-    assert written == ["brief.html", "brief.json"]
+    monkeypatch.setattr(write.os, "replace", real)
+    assert renamed == [write.JOURNAL, "brief.html", "brief.json"]
     assert not (project / "out" / write.MANIFEST).exists()
-    # Back to the old input: outputs are a mix, so the build must not skip.
+    # Back to the old input: the stopped build is finished first, then rebuilt, not skipped.
     (project / "evidence.csv").write_text(OLD, encoding="utf-8")
     assert not build_brief(_options(project)).skipped
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from grader.safe_text import one_line
 from grader.vocab import SYMBOLS, WORDS
 
 LONG_CELL = 600
@@ -118,6 +119,39 @@ def letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         out = chr(97 + rest) + out
     return out
+
+
+_MD_BREAKS = re.compile(r"\r\n|[\n\r\t\v\f\x85\u2028\u2029]")
+# Backslash-escaped everywhere: the characters of emphasis, code, links, tables, headings'
+# closing #, strikethrough, entities, and the backslash itself (first, so a cell's own
+# backslash cannot undo an escape). "(" needs none: no "]" is left to close a link text.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#&])")
+_MD_HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])")  # raw HTML or an autolink; "<15%" stays
+_MD_IMAGE = re.compile(r"!(?=\\\[)")
+# Block markers, where a value could start a line: - + = > (lists, setext, quotes), "1." .
+_MD_LINE_START = re.compile(r"^(\s*)([-+=>]|\d{1,9}[.)](?=\s|$))")
+# GFM turns bare URLs and www. names into links: break each trigger with a character
+# reference (rendered as the same character, never as a link). GFM's e-mail autolinks
+# (mailto:) cannot be stopped by any escape; they only open a mail program.
+_MD_AUTOLINK = ((re.compile(r":(?=//)"), "&#58;"), (re.compile(r"(?<=www)\.", re.I), "&#46;"))
+
+
+def markdown_inline(text: str) -> str:
+    """Cell text as inert Markdown: one line, no markup, no raw HTML, no link or image.
+
+    Line breaks become spaces (a table row stays one row), other control, bidi and
+    zero-width characters are shown escaped (safe_text.one_line); then every character
+    that could start markup is escaped. The rendered text reads as the user typed it.
+    """
+    value = one_line(_MD_BREAKS.sub(" ", text))
+    value = _MD_SPECIAL.sub(r"\\\1", value)
+    value = _MD_HTML_OPENER.sub(r"\\<", value)
+    value = _MD_IMAGE.sub(r"\\!", value)
+    value = _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1],
+                               value)
+    for pattern, reference in _MD_AUTOLINK:
+        value = pattern.sub(reference, value)
+    return value
 
 
 FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
-import re
+import signal
+import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from grader.render import svg
-from grader.render.formatters import FILTERS
+from grader.render.formatters import FILTERS, markdown_inline
 
 TEXT_FONT_PACKAGE = "font_source_sans_pro"
 TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
@@ -21,7 +24,6 @@ TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
               ("SourceSansPro-Bold.ttf", 700, "normal"),
               ("SourceSansPro-It.ttf", 400, "italic"))
 SYMBOL_FONT = "grader-symbols.ttf"
-_HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def builtin_templates() -> Path:
@@ -54,6 +56,73 @@ class RefusedTemplate(jinja2.TemplateError):
         self.filename = filename
 
 
+DEFAULT_TEMPLATE_TIMEOUT = 60.0  # seconds of rendering allowed to templates from --templates
+
+
+class TemplateTimeout(Exception):
+    """User templates ran past their time budget (an endless or enormous loop)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"stopped after {seconds:g} s, the time limit for templates given "
+                         "with --templates (an endless or enormous loop?); fix the template "
+                         "or pass --template-timeout SECONDS")
+        self.seconds = seconds
+
+
+class TimedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox for user templates, which also checks a deadline on every call and
+    attribute lookup (the fallback where no timer signal is available)."""
+
+    deadline: float | None = None
+    budget: float = DEFAULT_TEMPLATE_TIMEOUT
+
+    def _check(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TemplateTimeout(self.budget)
+
+    def call(self, __context, __obj, *args, **kwargs):  # noqa: N807 - Jinja's signature
+        self._check()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj, attribute):
+        self._check()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        self._check()
+        return super().getitem(obj, argument)
+
+
+@contextlib.contextmanager
+def time_limit(env: jinja2.Environment, seconds: float | None):
+    """Stop rendering with TemplateTimeout once `seconds` have passed (user templates only).
+
+    In the main thread a real-time timer (SIGALRM) interrupts even a loop that calls
+    nothing; elsewhere, the sandbox checks the deadline on each call and lookup.
+    """
+    if not isinstance(env, TimedSandbox) or not seconds:
+        yield
+        return
+    use_timer = (hasattr(signal, "setitimer")
+                 and threading.current_thread() is threading.main_thread())
+    # One of the two, never both: a second timeout raised while Jinja handles the first
+    # would lose the template's name from the traceback.
+    env.budget, env.deadline = seconds, None if use_timer else time.monotonic() + seconds
+    if use_timer:
+        def expired(signum, frame):
+            raise TemplateTimeout(seconds)
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        env.deadline = None
+        if use_timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
 def make_environment(user_dir: Path | None = None) -> jinja2.Environment:
     """Autoescaping Jinja environment; user templates override the built-ins, sandboxed."""
     loaders = [jinja2.FileSystemLoader(str(builtin_templates()))]
@@ -61,7 +130,7 @@ def make_environment(user_dir: Path | None = None) -> jinja2.Environment:
     if user_dir is not None:
         loaders.insert(0, ConfinedLoader(str(user_dir)))
         # A committee's shared templates are untrusted code: no attribute games.
-        env_class = ImmutableSandboxedEnvironment
+        env_class = TimedSandbox
     env = env_class(loader=jinja2.ChoiceLoader(loaders), autoescape=True,
                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                     keep_trailing_newline=True)
@@ -103,11 +172,10 @@ def render_html(context: dict, env: jinja2.Environment) -> str:
 
 
 def _markdown_safe(value: object) -> object:
-    """Keep cell text inert in Markdown: no raw HTML, no table-breaking pipes."""
+    """Keep every value inert in Markdown (formatters.markdown_inline)."""
     if not isinstance(value, str):
         return value
-    # Only "<" before a letter, "/", "!" or "?" can open raw HTML in CommonMark; "<15%" stays.
-    return _HTML_OPENER.sub(r"\\<", value).replace("|", "\\|")
+    return markdown_inline(value)
 
 
 def render_markdown(context: dict, env: jinja2.Environment) -> str:
