@@ -55,7 +55,7 @@ def test_messages_say_what_is_wrong_and_what_is_allowed(runner, bad_csv):
     for expected in [
         f"{bad_csv}:3: stance: 'maybe' is not allowed; use one of: supports, opposes",
         f"{bad_csv}:3: position_id: 'Bad ID' is not a valid id",
-        f"{bad_csv}:6: design: 'banana' is not a known design; use one of: rct,",
+        f"{bad_csv}:6: design: 'banana' is not a known design; (`grader designs` lists",
         f"{bad_csv}:6: claimed_certainty: 'certain' is not allowed; use one of: high, "
         "moderate, low, very_low",
         f"{bad_csv}:6: n: '-3' is negative",
@@ -154,9 +154,9 @@ def test_header_after_blank_rows_keeps_its_spreadsheet_line(runner, write_csv):
 
 def test_messages_quote_the_cell_as_typed(runner, write_csv):
     path = write_csv("position_id,position,advocate,study_id,citation,design,stance,blinded\n"
-                     "p1,Claim,Smith,S1,Cite,RCTT,Supports,Double blind\n")
+                     "p1,Claim,Smith,S1,Cite,RCTT,Supports,Triple blind\n")
     result = runner.invoke(main, ["check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:2: design: 'RCTT' is not a known design" in result.stderr
-    assert f"{path}:2: blinded: 'Double blind' is not allowed" in result.stderr
+    assert f"{path}:2: blinded: 'Triple blind' is not allowed" in result.stderr
     assert "stance" not in result.stderr  # 'Supports' is a valid spelling
