@@ -90,8 +90,9 @@ def listing(rubric: Rubric, width: int | None = None) -> str:
     id_width = min(max(map(len, ids)), 26)
     indent = " " * (id_width + 2)
     found = examples(rubric)
-    lines = [f"{len(ids)} designs in {rubric.name} {rubric.version}. Type the id (or any "
-             "synonym, in any case) in the design column.", ""]
+    lines = [*textwrap.wrap(f"{len(ids)} designs in {rubric.name} {rubric.version}. Type "
+                            "the id (or any synonym, in any case) in the design column.",
+                            width), ""]
 
     def wrapped(label: str, text: str) -> list[str]:
         return textwrap.wrap(f"{label}{text}", width, initial_indent=indent,
@@ -100,14 +101,17 @@ def listing(rubric: Rubric, width: int | None = None) -> str:
     for design_id in ids:
         design = rubric.designs[design_id]
         head = f"{design_id:<{id_width}}  {design.label}"
+        if design_id != ids[0]:
+            lines.append("")
         lines += textwrap.wrap(head, width, subsequent_indent=indent) or [head]
         lines += wrapped("starts: ", start_text(rubric, design_id))
         if design.synonyms:
             lines += wrapped("synonyms: ", ", ".join(design.synonyms))
         if found[design_id]:
             lines += wrapped("e.g. ", "; ".join(found[design_id]))
-    lines += ["", "A design the rubric lacks can be added to a copy of it: "
-              "grader rubric > my-rubric.toml, then --rubric my-rubric.toml."]
+    lines += ["", *textwrap.wrap("A design the rubric lacks can be added to a copy of it: "
+                                 "grader rubric > my-rubric.toml, then --rubric "
+                                 "my-rubric.toml.", width)]
     return "\n".join(lines) + "\n"
 
 
