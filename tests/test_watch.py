@@ -97,14 +97,15 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     csv = options.csv
     first = watcher.next()
     assert first.ok and not first.result.skipped
-    assert re.fullmatch(f"{STAMP} built {re.escape(_names(options))}: 2 positions, "
-                        r"4 citations \(\d+\.\d s\)", first.message)
+    assert re.fullmatch(f"{STAMP} built {re.escape(_names(options))}: 2 positions: "
+                        r"2 supported; 4 citations \(\d+\.\d s\)", first.message)
 
     csv.write_text(SMALL, encoding="utf-8")
     second = watcher.next()
     assert second.ok
     assert re.fullmatch(f"{STAMP} rebuilt {re.escape(_names(options))}: Trial2020 changed "
-                        r"\(moderate → low\); 1 position verdict changed; "
+                        r"\(moderate → low\); P1 \(Drug X relieves condition Y better "
+                        r"than…\) supported → contested; "
                         r"1 position certainty changed", second.message)
     assert _n(options) == 8
     good = _outputs(options)
@@ -113,8 +114,8 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     third = watcher.next()
     assert not third.ok
     assert [str(p) for p in third.problems] == [
-        f"{csv}:2: design: 'rtc' is not a known design; use one of: "
-        + str(third.problems[0]).split("use one of: ")[1]]
+        f"{csv}:2: design: 'rtc' is not a known design; did you mean rct? (`grader "
+        "designs` lists the 24 designs with their synonyms and what each fits)"]
     assert third.message.endswith(f" 1 problem in {csv}; kept the previous {_names(options)} "
                                   "(fix and save again)")
     assert _outputs(options) == good  # a bad save never costs the last good brief
@@ -123,8 +124,9 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     fourth = watcher.next()
     assert fourth.ok
     # Compared with the last good build, not with the broken save.
-    assert fourth.message.endswith(": Trial2020 changed (low → moderate); 1 position verdict "
-                                   "changed; 1 position certainty changed")
+    assert fourth.message.endswith(": Trial2020 changed (low → moderate); P1 (Drug X "
+                                   "relieves condition Y better than…) contested → supported; "
+                                   "1 position certainty changed")
     assert _n(options) == 240
 
 
@@ -217,7 +219,8 @@ def test_cli_watch_reports_each_save_and_ctrl_c_exits_0(project):
     reader.start()
     try:
         first = lines.get(timeout=30)
-        assert re.match(f"{STAMP} built out/brief.json: 2 positions, 4 citations", first)
+        assert re.match(f"{STAMP} built out/brief.json: 2 positions: 2 supported; "
+                        "4 citations", first)
         (project / "evidence.csv").write_text(BROKEN, encoding="utf-8")
         second = lines.get(timeout=15)
         assert second.rstrip().endswith("1 problem in evidence.csv; kept the previous "
