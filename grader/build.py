@@ -193,7 +193,9 @@ def toml_problem(path: str, text: str, exc: Exception) -> Problem:
     message = str(exc)
     where = _WHERE.search(message)
     line = int(where.group(1)) if where else None
-    detail = _WHERE.sub("", message).replace("'\\n'", "the end of the line")
+    detail = _WHERE.sub("", message)
+    if detail == "Illegal character '\\n'":
+        detail = 'a quoted text is not closed on its line (add the closing ")'
     seen: dict[tuple[str, str], int] = {}
     table = ""
     for number, text_line in enumerate(text.splitlines(), start=1):

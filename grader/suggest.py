@@ -18,6 +18,19 @@ def distance(a: str, b: str, limit: int = MAX_EDITS) -> int:
     """Damerau–Levenshtein distance (optimal string alignment); limit + 1 once above it."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    # Edits are local: the common start and end cost nothing, and most pairs differ in
+    # a few characters, so what is left is short (thousands of ids are compared).
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    a, b = a[start:], b[start:]
+    end = 0
+    while end < min(len(a), len(b)) and a[-1 - end] == b[-1 - end]:
+        end += 1
+    if end:
+        a, b = a[:-end], b[:-end]
+    if not a or not b:
+        return min(max(len(a), len(b)), limit + 1)
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, start=1):

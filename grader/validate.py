@@ -172,14 +172,17 @@ def _date_warnings(raw: pd.DataFrame, path: str) -> list[Problem]:
     """A date in a year cell is read as its year, with a warning on its line."""
     if "year" not in raw:
         return []
-    out = []
-    for line, text in zip(raw.index, raw["year"].to_numpy(dtype=object), strict=True):
-        year = numbers.date_year(str(text).strip()) if isinstance(text, str) else None
-        if year:
-            out.append(Problem(path, int(line), "year",
-                f"{_shown(text.strip())} is a date; read as its year, {year} (type the "
-                "year alone, or format the cell as a number, to silence this)", "warning"))
-    return out
+    values = raw["year"].to_numpy(dtype=object)
+    dated = {v: year for v in pd.unique(values) if isinstance(v, str)
+             and (year := numbers.date_year(v.strip()))}
+    if not dated:
+        return []
+    where = pd.Series(values).isin(list(dated)).to_numpy()
+    return [Problem(path, int(line), "year",
+                    f"{_shown(text.strip())} is a date; read as its year, {dated[text]} "
+                    "(type the year alone, or format the cell as a number, to silence this)",
+                    "warning")
+            for line, text in zip(raw.index.to_numpy()[where], values[where], strict=True)]
 
 
 def _schema(rubric: Rubric) -> pa.DataFrameSchema:
@@ -369,6 +372,11 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
     return frame, list(dict.fromkeys(problems))
 
 
+_MAX_ID_COMPARISONS = 100_000
+"""Typo suggestions compare each incomplete id with each complete one; beyond this many
+pairs (a file of thousands of broken rows) the messages go without suggestions."""
+
+
 def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
                       first_row: np.ndarray, first_given: np.ndarray, keys: np.ndarray,
                       lines: np.ndarray, path: str) -> list[Problem]:
@@ -383,6 +391,8 @@ def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
     if not len(missing):
         return []
     complete = {keys[first_row[g]]: g for g in np.flatnonzero(first_given >= 0)}
+    if len(missing) * len(complete) > _MAX_ID_COMPARISONS:
+        complete = {}  # too many to compare: the plain message, without a suggestion
     sizes = np.bincount(group[group >= 0], minlength=len(first_row))
     problems = []
     for g in missing:

@@ -131,9 +131,9 @@ def test_a_duplicated_settings_key_is_named_with_its_lines(runner, rows, tmp_pat
 def test_other_toml_errors_are_on_their_line_in_plain_words():
     problem = toml_problem("g.toml", 'title = "A\n', tomllib.TOMLDecodeError(
         "Illegal character '\\n' (at line 1, column 11)"))
-    assert str(problem) == ('g.toml:1: not valid TOML (column 11): Illegal character the '
-                            'end of the line; each line is key = "text", e.g. '
-                            'title = "My debate"')
+    assert str(problem) == ('g.toml:1: not valid TOML (column 11): a quoted text is not '
+                            'closed on its line (add the closing "); each line is key = '
+                            '"text", e.g. title = "My debate"')
 
 
 # --- item 9: extract without -o -----------------------------------------------------

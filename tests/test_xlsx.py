@@ -294,4 +294,4 @@ def test_diff_between_two_workbooks(runner, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["studies"] == [
         {"study_id": "Trial2020", "change": "changed", "before": "moderate", "after": "low",
-         "fields": ["n"]}]
+         "fields": ["n"], "values": {"n": [240, 8]}}]
