@@ -248,6 +248,25 @@ def score(csv, fmt, rubric_path, sheet, max_size):
 
 
 @main.command()
+@click.argument("name", metavar="STUDY_OR_POSITION")
+@click.argument("csv", type=EXISTING_FILE, default="evidence.csv")
+@rubric_option
+@input_options
+@handle_errors
+def explain(name, csv, rubric_path, sheet, max_size):
+    """Why a study's citations or a position got their grade, rule by rule.
+
+    \b
+    Example:
+      grader explain Williams2018
+      grader explain esketamine-long-term-efficacy evidence.csv
+    """
+    from grader.explain import explain as explain_text
+
+    click.echo(explain_text(_assess(csv, rubric_path, sheet, max_size), name), nl=False)
+
+
+@main.command()
 @click.option("--rubric", "rubric_path", type=EXISTING_FILE, metavar="FILE",
               help="Check and print this rubric instead of the built-in one.")
 @handle_errors

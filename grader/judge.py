@@ -1,55 +1,300 @@
-"""Judge each position from its rated citations (contract §4)."""
+"""Judge each position from its citations: the body of evidence (§4.2) or the check (§5).
+
+Pure: the ratings frame in, one row per position out; no I/O.
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 import pandas as pd
 
-from grader.vocab import LEVEL_OF_SCORE, NOT_RATED
+from grader.rate import derive, domain_columns
+from grader.rubric import Rubric
+from grader.vocab import (
+    DOMAIN_LABELS,
+    DOMAINS,
+    LARGE_EFFECT_BONUS,
+    LEVEL_OF_SCORE,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    NOT_RATED,
+    PENALTY,
+    SCORE,
+)
+
+SEVERITY = {NOT_ASSESSED: 0, "not_serious": 1, "serious": 2, "very_serious": 3}
+"""Order of body judgments for the tie rule: not assessed counts as the least severe."""
+STATEMENTS = {
+    ("supported", "high"): "The evidence shows this is true",
+    ("supported", "moderate"): "Probably true",
+    ("supported", "low"): "May be true",
+    ("contradicted", "high"): "The evidence shows this is not true",
+    ("contradicted", "moderate"): "Probably not true",
+    ("contradicted", "low"): "May not be true",
+}
+"""GRADE's informative statements (Santesso et al. 2020); the contract fixes these words."""
+VERY_UNCERTAIN = "The evidence is very uncertain"
+LEANING_WORDS = {"supports": "it leans towards the claim",
+                 "opposes": "it leans against the claim", "neither": "it leans neither way"}
 
 
-def judge(rated: pd.DataFrame) -> pd.DataFrame:
-    """One row per position: verdict, certainty, score and the studies on each side."""
-    graded = rated["score"] > 0
-    supports = rated["stance"].eq("supports") & graded
-    opposes = rated["stance"].eq("opposes") & graded
-    by_position = rated.groupby("position_id", sort=False)
-    s = rated["score"].where(supports, 0).groupby(rated["position_id"], sort=False).max()
-    o = rated["score"].where(opposes, 0).groupby(rated["position_id"], sort=False).max()
-    verdict = np.select(
-        [(s == 0) & (o == 0), (o > s), (s == o)],
-        ["unsupported", "contradicted", "contested"],
-        "supported",
-    )
-    score = np.select(
-        [(s == 0) & (o == 0), (o > s), (s == o)],
-        [0, o, np.maximum(s - 1, 1)],
-        s,
-    )
-    positions = by_position[["position", "advocate", "question"]].first()
-    positions["verdict"] = verdict
-    positions["score"] = score.astype(int)
-    positions["certainty"] = positions["score"].map(LEVEL_OF_SCORE)
-    positions["best_support"] = s.astype(int)
-    positions["best_opposition"] = o.astype(int)
-    positions["supporting"] = _ids(rated, supports)
-    positions["opposing"] = _ids(rated, opposes)
-    positions["not_rated"] = _ids(rated, ~graded)
-    positions["first_line"] = by_position["line"].min()
-    positions.loc[positions["verdict"].eq("unsupported"), "certainty"] = NOT_RATED
-    return positions.reset_index()
+@dataclass(frozen=True)
+class DomainJudgment:
+    """One domain's judgment of a body of evidence, with where it came from and why."""
+
+    judgment: str
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        """As in the contract's JSON."""
+        return {"judgment": self.judgment, "source": self.source, "reason": self.reason}
 
 
-def _ids(rated: pd.DataFrame, mask: pd.Series) -> pd.Series:
-    """Study ids per position where mask holds, strongest first, in input order on ties."""
-    # Sorted and split with numpy, one list per position (issue #7: a groupby agg(list)
-    # called Python per group and took most of judge's time at 100,000 citations).
-    group, positions = pd.factorize(rated["position_id"])
-    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
-    rows = rows[np.lexsort((rated["line"].to_numpy()[rows], -rated["score"].to_numpy()[rows],
-                            group[rows]))]
-    studies = rated["study_id"].to_numpy(dtype=object)[rows]
-    bounds = np.searchsorted(group[rows], np.arange(len(positions) + 1))
-    return pd.Series([studies[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:],
-                                                             strict=True)],
-                     index=np.asarray(positions, dtype=object))
+def judge(ratings: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per position (verdict, certainty, body, statement), and each citation's in_body."""
+    in_body = pd.Series(False, index=ratings.index)
+    order = ratings.sort_values(["score", "line"], ascending=[False, True], kind="stable")
+    groups: dict[str, list[dict]] = {}
+    records = order.reset_index().to_dict("records")
+    for r in records:
+        groups.setdefault(r["position_id"], []).append(r)
+    rows = []
+    for position_id in dict.fromkeys(ratings["position_id"]):
+        cites = groups[position_id]
+        first = min(cites, key=lambda r: r["line"])
+        head = {key: _first_given(cites, key) for key in
+                ("position", "advocate", "question", "outcome", "conceded_by", "short")}
+        if first["checked"]:
+            verdict = check_position(cites)
+        else:
+            verdict = judge_body(cites, rubric)
+            for r in cites:
+                if r["study_id"] in (verdict["body"] or {}).get("studies", ()):
+                    in_body.at[r["index"]] = True
+        rows.append({"position_id": position_id, **head, **verdict,
+                     "first_line": int(first["line"])})
+    positions = pd.DataFrame(rows)
+    return positions, in_body
+
+
+def _first_given(cites: list[dict], key: str) -> object:
+    for r in sorted(cites, key=lambda r: r["line"]):
+        value = r.get(key)
+        if value is not None and value is not pd.NA:
+            return value
+    return None
+
+
+def _ids(cites: list[dict]) -> list[str]:
+    return [r["study_id"] for r in cites]
+
+
+def check_position(cites: list[dict]) -> dict:
+    """A fact or definition position: confirmed, refuted, disputed or unchecked by its sources."""
+    counted = [r for r in cites if r["counted"]]
+    supporting = [r for r in counted if r["stance"] == "supports"]
+    opposing = [r for r in counted if r["stance"] == "opposes"]
+    verdict = ("disputed" if supporting and opposing else "confirmed" if supporting
+               else "refuted" if opposing else "unchecked")
+    return {
+        "judged": "checked", "verdict": verdict, "leaning": None,
+        "certainty": NOT_APPLICABLE, "score": None,
+        "statement": check_statement(verdict, supporting, opposing), "body": None,
+        "supporting": _ids(supporting), "opposing": _ids(opposing), "lower_tier": [],
+        "not_rated": [], "retracted": _ids(r for r in cites if r["retracted"]),
+        "best_support": 0, "best_opposition": 0,
+    }
+
+
+def _sources(cites: list[dict]) -> str:
+    from grader.render.formatters import join_words
+
+    return join_words([r["study_id"] for r in cites])
+
+
+def check_statement(verdict: str, supporting: list[dict], opposing: list[dict]) -> str:
+    """The plain-language statement of a checked position."""
+    if verdict == "confirmed":
+        return f"Checked: confirmed by {_sources(supporting)}."
+    if verdict == "refuted":
+        return f"Checked: refuted by {_sources(opposing)}."
+    if verdict == "disputed":
+        return (f"Checked: disputed; confirmed by {_sources(supporting)}, refuted by "
+                f"{_sources(opposing)}.")
+    return "Not checked: no source that settles it is cited."
+
+
+def body_weights(body: list[dict], rubric: Rubric) -> tuple[str, list[float]]:
+    """'n' with each citation's n when all are known (and the rubric weighs by n), else 'equal'."""
+    ns = [r["n"] for r in body]
+    known = all(n is not None and n is not pd.NA for n in ns)
+    if rubric.settings["weight"] == "n" and known and sum(ns) > 0:
+        return "n", [float(n) for n in ns]
+    return "equal", [1.0] * len(body)
+
+
+def weighted_judgment(body: list[dict], weights: list[float], domain: str,
+                      tie: str = "most_severe") -> DomainJudgment:
+    """The judgment carrying the largest share of the weight; a tie by the rubric's tie rule."""
+    names = domain_columns(domain)
+    if len(body) == 1:
+        r = body[0]
+        return DomainJudgment(r[names["judgment"]], r[names["source"]], r[names["reason"]])
+    shares: dict[str, float] = {}
+    for r, w in zip(body, weights, strict=True):
+        key = NOT_ASSESSED if r[names["source"]] == NOT_ASSESSED else r[names["judgment"]]
+        shares[key] = shares.get(key, 0.0) + w
+    top = max(shares.values())
+    tied = [k for k, v in shares.items() if v == top]
+    pick = max if tie == "most_severe" else min
+    winner = pick(tied, key=SEVERITY.get)
+    holders = [r for r in body if (NOT_ASSESSED if r[names["source"]] == NOT_ASSESSED
+                                   else r[names["judgment"]]) == winner]
+    share = top / sum(weights)
+    who = ", ".join(r["study_id"] for r in holders)
+    words = "not assessed" if winner == NOT_ASSESSED else winner.replace("_", " ")
+    reason = (f"{DOMAIN_LABELS[domain]} {words} for {who}, {share:.0%} of the body's weight"
+              f"{' (a tie, settled by the rubric: ' + tie.replace('_', ' ') + ')' if len(tied) > 1 else ''}"
+              f": {holders[0][names['reason']]}")
+    if winner == NOT_ASSESSED:
+        return DomainJudgment("not_serious", NOT_ASSESSED, reason)
+    source = "explicit" if all(r[names["source"]] == "explicit" for r in holders) else "derived"
+    return DomainJudgment(winner, source, reason)
+
+
+def _inconsistency(body: list[dict], weights: list[float], rubric: Rubric) -> DomainJudgment:
+    within = weighted_judgment(body, weights, "inconsistency", rubric.settings["tie"])
+    supporting = [r["study_id"] for r in body if r["stance"] == "supports"]
+    opposing = [r["study_id"] for r in body if r["stance"] == "opposes"]
+    if not (supporting and opposing):
+        return within
+    floor = rubric.settings["contested_inconsistency"]
+    judgment = max(floor, within.judgment, key=PENALTY.get) if within.source != NOT_ASSESSED \
+        else floor
+    return DomainJudgment(judgment, "derived",
+                          f"Studies of the same tier disagree: {', '.join(supporting)} "
+                          f"support the claim, {', '.join(opposing)} oppose it (GRADE 7: "
+                          "unexplained inconsistency).")
+
+
+def _imprecision(body: list[dict], weights: list[float], rubric: Rubric,
+                 ratings_columns: list[str]) -> DomainJudgment:
+    names = domain_columns("imprecision")
+    if len(body) == 1 or any(r[names["source"]] == "explicit" for r in body):
+        return weighted_judgment(body, weights, "imprecision", rubric.settings["tie"])
+    # The sample-size rules, applied to the participants they count: the n of citations
+    # whose own imprecision a rule derived (pharmacovigilance report counts and animal
+    # counts are never participants).
+    counted = [r for r in body if r[names["source"]] == "derived"
+               and r["n"] is not None and r["n"] is not pd.NA]
+    if not counted:
+        return DomainJudgment("not_serious", NOT_ASSESSED,
+                              "Not assessed: no participant count is known for the body's "
+                              "studies; give n or judge imprecision in the evidence table.")
+    row = {c: _common(counted, c) for c in ratings_columns}
+    row["n"] = sum(int(r["n"]) for r in counted)
+    frame = pd.DataFrame([row]).astype(object)
+    frame["n"] = frame["n"].astype("Int64")
+    derived = derive(frame, rubric, "imprecision").iloc[0]
+    who = ", ".join(r["study_id"] for r in counted)
+    if derived["source"] == NOT_ASSESSED:
+        return DomainJudgment("not_serious", NOT_ASSESSED, derived["reason"])
+    return DomainJudgment(str(derived["judgment"]), "derived",
+                          f"Pooled over the body ({who}): {derived['reason']}")
+
+
+def _common(cites: list[dict], column: str) -> object:
+    values = {r.get(column) for r in cites}
+    if len(values) == 1:
+        value = values.pop()
+        return None if value is pd.NA else value
+    return None
+
+
+def _body_upgrades(body: list[dict], start: str, downgrades: int,
+                   rubric: Rubric) -> tuple[int, dict]:
+    """The smallest upgrade every citation of the body holds, if the body may be rated up."""
+    large = min((r["large_effect"] for r in body), key=LARGE_EFFECT_BONUS.get)
+    dose = all(bool(r["dose_response"]) for r in body)
+    confounding = all(bool(r["plausible_confounding"]) for r in body)
+    entered = [name for name, held in (("large_effect", large != "no"),
+                                       ("dose_response", dose),
+                                       ("plausible_confounding", confounding)) if held]
+    bonus = LARGE_EFFECT_BONUS[large] + dose + confounding
+    allow = rubric.settings["upgrade_despite_downgrades"]
+    if entered and (SCORE[start] >= SCORE["high"] or (downgrades and not allow)):
+        why = ("the body starts high" if SCORE[start] >= SCORE["high"]
+               else "the body is rated down (GRADE rates up only when there is no reason "
+                    "to rate down)")
+        return 0, {"large_effect": "no", "dose_response": False, "plausible_confounding": False,
+                   "withheld": entered, "reason": f"Not applied: {why}."}
+    return bonus, {"large_effect": large, "dose_response": dose,
+                   "plausible_confounding": confounding, "withheld": [], "reason": None}
+
+
+def judge_body(cites: list[dict], rubric: Rubric) -> dict:
+    """A graded position: its body of evidence, the body's judgments, certainty and verdict."""
+    counted = [r for r in cites if r["counted"]]
+    common = {"judged": "graded", "not_rated": _ids(r for r in cites if r["start"] == NOT_RATED
+                                                    and not r["retracted"]),
+              "retracted": _ids(r for r in cites if r["retracted"])}
+    if not counted:
+        return {**common, "verdict": "unsupported", "leaning": None, "certainty": NOT_RATED,
+                "score": 0, "statement": "Only opinion is cited.", "body": None,
+                "supporting": [], "opposing": [], "lower_tier": [],
+                "best_support": 0, "best_opposition": 0}
+    top = max(r["start_score"] for r in counted)
+    body = [r for r in counted if r["start_score"] == top]
+    start = LEVEL_OF_SCORE[top]
+    weight, weights = body_weights(body, rubric)
+    columns = list(body[0])
+    domains = {}
+    for domain in DOMAINS:
+        if domain == "inconsistency":
+            domains[domain] = _inconsistency(body, weights, rubric)
+        elif domain == "imprecision":
+            domains[domain] = _imprecision(body, weights, rubric, columns)
+        else:
+            domains[domain] = weighted_judgment(body, weights, domain, rubric.settings["tie"])
+    downgrades = sum(PENALTY[d.judgment] for d in domains.values())
+    bonus, upgrades = _body_upgrades(body, start, downgrades, rubric)
+    score = max(SCORE["very_low"], min(SCORE["high"], top - downgrades + bonus))
+    certainty = LEVEL_OF_SCORE[score]
+    support = sum(w for r, w in zip(body, weights, strict=True) if r["stance"] == "supports")
+    oppose = sum(w for r, w in zip(body, weights, strict=True) if r["stance"] == "opposes")
+    verdict = ("contested" if support and oppose else "supported" if support
+               else "contradicted")
+    leaning = None
+    if verdict == "contested":
+        leaning = "supports" if support > oppose else "opposes" if oppose > support \
+            else "neither"
+    supporting = [r for r in counted if r["stance"] == "supports"]
+    opposing = [r for r in counted if r["stance"] == "opposes"]
+    return {
+        **common, "verdict": verdict, "leaning": leaning, "certainty": certainty,
+        "score": score, "statement": graded_statement(verdict, certainty, leaning),
+        "body": {"start": start, "weight": weight, "studies": _ids(body),
+                 "weights": dict(zip(_ids(body), weights, strict=True)),
+                 "downgrades": downgrades, "upgrade": bonus,
+                 "domains": {d: j.to_dict() for d, j in domains.items()},
+                 "upgrades": upgrades},
+        "supporting": _ids(supporting), "opposing": _ids(opposing),
+        "lower_tier": _ids(r for r in counted if r["start_score"] < top),
+        "best_support": max((r["score"] for r in supporting), default=0),
+        "best_opposition": max((r["score"] for r in opposing), default=0),
+    }
+
+
+def graded_statement(verdict: str, certainty: str, leaning: str | None) -> str:
+    """GRADE's plain-language statement for a graded verdict at a certainty."""
+    level = certainty.replace("_", " ")
+    if verdict == "unsupported":
+        return "Only opinion is cited."
+    if verdict == "contested":
+        return (f"The evidence conflicts ({level} certainty); {LEANING_WORDS[leaning]}.")
+    if certainty == "very_low":
+        side = "supports" if verdict == "supported" else "opposes"
+        return f"{VERY_UNCERTAIN} (very low certainty); what there is {side} the claim."
+    return f"{STATEMENTS[(verdict, certainty)]} ({level} certainty)."

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from grader.judge import judge
 from grader.read import DEFAULT_MAX_BYTES, read_table
-from grader.rubric import Rubric, load_rubric, rate
+from grader.rate import rate
+from grader.rubric import Rubric, load_rubric
 from grader.validate import Evidence, validate
 
 
@@ -22,6 +24,19 @@ class Assessment:
     rubric: Rubric
     citations: pd.DataFrame
     positions: pd.DataFrame
+
+    @cached_property
+    def study_summary(self) -> pd.DataFrame:
+        """One row per study, in input order: its best citation (graded before checked).
+
+        The study's certainty is the highest among its citations; a study cited only on
+        checked positions is not_applicable. Computed once for the JSON, the appendix and diff.
+        """
+        c = self.citations
+        best = c.sort_values(["checked", "score", "line"], ascending=[True, False, True],
+                             kind="stable").drop_duplicates("study_id")
+        order = c.drop_duplicates("study_id")["study_id"]
+        return best.set_index("study_id").loc[order].reset_index()
 
 
 def assess(path: str | Path, *, rubric: Rubric | str | Path | None = None,
@@ -37,4 +52,6 @@ def assess(path: str | Path, *, rubric: Rubric | str | Path | None = None,
     evidence = validate(table, rubric)
     stage("rating")
     rated = rate(evidence.citations, rubric)
-    return Assessment(evidence, rubric, rated, judge(rated))
+    positions, in_body = judge(rated, rubric)
+    rated["in_body"] = in_body
+    return Assessment(evidence, rubric, rated, positions)

@@ -9,10 +9,12 @@ import numpy as np
 import pandas as pd
 
 from grader.pipeline import Assessment
-from grader.vocab import DOMAINS, SYMBOLS, WORDS
+from grader.rate import domain_columns
+from grader.vocab import DOMAINS, NOT_APPLICABLE, SYMBOLS, WORDS
 
-SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start", *DOMAINS,
-                     "certainty", "score", "overstated")
+SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start",
+                     *(c for d in DOMAINS for c in (d, f"{d}_source")),
+                     "upgrades", "upgrades_withheld", "certainty", "score", "overstated")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -23,21 +25,34 @@ def _value(v: object) -> object:
     return v.item() if hasattr(v, "item") else v
 
 
+def _score(certainty: str, score: object) -> int | None:
+    """A score as JSON: null for checked (not applicable) certainty."""
+    return None if certainty == NOT_APPLICABLE or score is None else int(score)
+
+
 def studies(assessment: Assessment) -> list[dict]:
-    """One record per study: design, n, and its best certainty across citations."""
-    c = assessment.citations
-    best = c.sort_values(["score", "line"], ascending=[False, True], kind="stable")
-    best = best.drop_duplicates("study_id").set_index("study_id")
-    order = c.drop_duplicates("study_id")["study_id"]
-    return [{"study_id": sid,
-             "design": best.at[sid, "design"],
-             "n": _value(best.at[sid, "n"]),
-             "certainty": best.at[sid, "certainty"],
-             "score": int(best.at[sid, "score"]),
-             "citation": _value(best.at[sid, "citation"]),
-             "year": _value(best.at[sid, "year"]),
-             "doi": _value(best.at[sid, "doi"])}
-            for sid in order]
+    """One record per study: design, n, retracted, and its best certainty across citations."""
+    summary = assessment.study_summary
+    return [{"study_id": r["study_id"],
+             "design": r["design"],
+             "n": _value(r["n"]),
+             "retracted": bool(r["retracted"]),
+             "certainty": r["certainty"],
+             "score": _score(r["certainty"], r["score"]),
+             "citation": _value(r["citation"]),
+             "year": _value(r["year"]),
+             "doi": _value(r["doi"])}
+            for r in summary.to_dict("records")]
+
+
+def _upgrades(r: dict) -> dict | None:
+    """A citation's upgrades as applied, with those withheld and why."""
+    applied = r["upgrade"] > 0
+    return {"large_effect": r["large_effect"] if applied else "no",
+            "dose_response": bool(r["dose_response"]) and applied,
+            "plausible_confounding": bool(r["plausible_confounding"]) and applied,
+            "withheld": [w.strip() for w in (r["upgrade_withheld"] or "").split(",") if w.strip()],
+            "reason": r["upgrade_reason"]}
 
 
 def citations(assessment: Assessment) -> list[dict]:
@@ -45,42 +60,64 @@ def citations(assessment: Assessment) -> list[dict]:
     c = assessment.citations
     columns = ["position_id", "study_id", "stance", "start", "certainty", "score",
                "claimed_certainty", "overstated", "large_effect", "dose_response",
-               "plausible_confounding", "characterization", "notes", "line",
-               *DOMAINS, *(f"{d}_source" for d in DOMAINS), *(f"{d}_reason" for d in DOMAINS)]
+               "plausible_confounding", "upgrade", "upgrade_withheld", "upgrade_reason",
+               "characterization", "notes", "line", "checked", "counted", "in_body", "result",
+               "cited_in_exchange",
+               *(col for d in DOMAINS for col in domain_columns(d).values())]
     records = c[columns].astype(object).where(c[columns].notna(), None).to_dict("records")
-    return [{
-        "position_id": r["position_id"],
-        "study_id": r["study_id"],
-        "stance": r["stance"],
-        "start": r["start"],
-        "domains": {d: {"judgment": r[d], "source": r[f"{d}_source"],
-                        "reason": r[f"{d}_reason"]} for d in DOMAINS},
-        "upgrades": {"large_effect": r["large_effect"],
-                     "dose_response": bool(r["dose_response"]),
-                     "plausible_confounding": bool(r["plausible_confounding"])},
-        "certainty": r["certainty"],
-        "score": int(r["score"]),
-        "claimed_certainty": r["claimed_certainty"],
-        "overstated": bool(r["overstated"]),
-        "characterization": r["characterization"],
-        "notes": r["notes"],
-        "line": int(r["line"]),
-    } for r in records]
+    out = []
+    for r in records:
+        checked = bool(r["checked"])
+        out.append({
+            "position_id": r["position_id"],
+            "study_id": r["study_id"],
+            "stance": r["stance"],
+            "start": None if checked else r["start"],
+            "counted": bool(r["counted"]),
+            "in_body": bool(r["in_body"]),
+            "domains": None if checked else {
+                d: {"judgment": r[d], "source": r[f"{d}_source"], "reason": r[f"{d}_reason"]}
+                for d in DOMAINS},
+            "upgrades": None if checked else _upgrades(r),
+            "certainty": r["certainty"],
+            "score": _score(r["certainty"], r["score"]),
+            "result": r["result"],
+            "cited_in_exchange": bool(r["cited_in_exchange"]),
+            "claimed_certainty": r["claimed_certainty"],
+            "overstated": bool(r["overstated"]),
+            "characterization": r["characterization"],
+            "notes": r["notes"],
+            "line": int(r["line"]),
+        })
+    return out
 
 
 def positions(assessment: Assessment) -> list[dict]:
-    """One record per position: verdict, certainty and the studies on each side."""
+    """One record per position: verdict, certainty, statement, body and the studies on each side."""
     p = assessment.positions
-    return [{"position_id": r["position_id"], "position": r["position"],
-             "advocate": r["advocate"], "question": r["question"],
-             "verdict": r["verdict"], "certainty": r["certainty"], "score": int(r["score"]),
-             "supporting": list(r["supporting"]), "opposing": list(r["opposing"]),
-             "not_rated": list(r["not_rated"])}
-            for r in p.to_dict("records")]
+    out = []
+    for r in p.to_dict("records"):
+        body = r["body"]
+        out.append({
+            "position_id": r["position_id"], "position": r["position"],
+            "advocate": r["advocate"], "question": r["question"],
+            "outcome": _value(r["outcome"]), "judged": r["judged"],
+            "verdict": r["verdict"], "leaning": _value(r["leaning"]),
+            "certainty": r["certainty"], "score": _score(r["certainty"], _value(r["score"])),
+            "statement": r["statement"],
+            "body": None if body is None else {
+                "start": body["start"], "weight": body["weight"],
+                "studies": list(body["studies"]), "weights": dict(body["weights"]),
+                "domains": body["domains"], "upgrades": body["upgrades"]},
+            "supporting": list(r["supporting"]), "opposing": list(r["opposing"]),
+            "lower_tier": list(r["lower_tier"]), "not_rated": list(r["not_rated"]),
+            "retracted": list(r["retracted"]), "conceded_by": _value(r["conceded_by"]),
+        })
+    return out
 
 
 def to_json(assessment: Assessment) -> dict:
-    """The contract's §6 JSON document."""
+    """The contract's §7 JSON document."""
     e, rubric = assessment.evidence, assessment.rubric
     return {
         "input": {"path": e.path, "sha256": e.sha256},
@@ -98,8 +135,13 @@ def neutralize(text: str) -> str:
 
 def to_score_csv(assessment: Assessment) -> str:
     """One CSV row per citation, text cells safe to open in a spreadsheet."""
-    frame = assessment.citations[list(SCORE_CSV_COLUMNS)].copy()
+    c = assessment.citations
+    frame = c.assign(upgrades=_applied_upgrades(c), upgrades_withheld=c["upgrade_withheld"])
+    frame = frame[list(SCORE_CSV_COLUMNS)].copy()
     frame["overstated"] = frame["overstated"].map({True: "yes", False: "no"})
+    checked = c["checked"].to_numpy(dtype=bool)
+    for column in ("start", "score", *(x for d in DOMAINS for x in (d, f"{d}_source"))):
+        frame[column] = frame[column].astype(object).mask(checked, "")
     for column in (c for c in SCORE_CSV_COLUMNS if c != "score"):
         # Each distinct value is neutralised once, then spread over the rows (issue #7).
         codes, uniques = pd.factorize(frame[column])
@@ -110,8 +152,22 @@ def to_score_csv(assessment: Assessment) -> str:
     return buffer.getvalue()
 
 
+def _applied_upgrades(c: pd.DataFrame) -> pd.Series:
+    """'large effect, dose–response' where upgrades were applied, else ''."""
+    from grader.distinct import per_combination
+    from grader.rate import UPGRADE_LABELS
+
+    return per_combination(
+        lambda up, large, dose, conf: "" if not up else ", ".join(
+            [UPGRADE_LABELS["large_effect"] + ("" if large == "large" else " (very large)")]
+            * (large != "no") + [UPGRADE_LABELS["dose_response"]] * bool(dose)
+            + [UPGRADE_LABELS["plausible_confounding"]] * bool(conf)),
+        {"up": c["upgrade"], "large": c["large_effect"], "dose": c["dose_response"],
+         "conf": c["plausible_confounding"]}, c.index, dtype=object)
+
+
 def to_table(assessment: Assessment) -> str:
-    """A plain-text table of positions and their citations for the terminal."""
+    """A plain-text table of positions, their body of evidence and statement, for the terminal."""
     lines = []
     cited = assessment.citations.groupby("position_id", sort=False)
     for p in positions(assessment):
@@ -119,8 +175,15 @@ def to_table(assessment: Assessment) -> str:
                      f"{p['verdict'].upper()}  {SYMBOLS[p['certainty']]} "
                      f"{WORDS[p['certainty']]}")
         lines.append(f"  {p['position']}")
+        lines.append(f"  → {p['statement']}")
+        if p["body"]:
+            lines.append(f"  body: {', '.join(p['body']['studies'])} (starts "
+                         f"{WORDS[p['body']['start']].lower()}, weight {p['body']['weight']})")
         for r in cited.get_group(p["position_id"]).to_dict("records"):
-            flag = "  OVERSTATED" if r["overstated"] else ""
+            flags = [f for f, on in (("in body", r["in_body"]), ("RETRACTED", r["retracted"]),
+                                     ("added", not r["cited_in_exchange"]),
+                                     ("OVERSTATED", r["overstated"])) if on]
+            flag = f"  [{', '.join(flags)}]" if flags else ""
             lines.append(f"    {r['stance']:<8} {r['study_id']:<18} {r['design']:<22} "
                          f"{SYMBOLS[r['certainty']]} {WORDS[r['certainty']]}{flag}")
         lines.append("")

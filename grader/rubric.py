@@ -1,4 +1,4 @@
-"""The rubric as data: load and check a rubric file, then rate citations with it."""
+"""The rubric as data: load a rubric file and check it (the model; rating is in rate.py)."""
 
 from __future__ import annotations
 
@@ -10,45 +10,51 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from grader.errors import InvalidInput, Problem
-from grader.vocab import (
-    COLUMN,
-    DOMAINS,
-    JUDGMENTS,
-    LARGE_EFFECT_BONUS,
-    LEVELS,
-    NOT_RATED,
-    PENALTY,
-    SCORE,
-)
+from grader.vocab import COLUMN, DOMAINS, JUDGMENTS, LEVELS, NOT_RATED, QUESTIONS, SPECIES
 
 REVIEW_START = "included_designs"
+REVIEW_KEYS = ("rct", "mixed", "observational", "blank")
 _DESIGN_ID = re.compile(r"[a-z][a-z0-9_]*")
 DEFAULT_RUBRIC = "rubric.toml"
-_CONDITION_COLUMNS = {"randomized_design", "design", "question", "species", "blinded",
-                      "control", "peer_reviewed", "stopped_early", "randomized",
-                      "included_designs", "stance"}
+DERIVED_ATTRIBUTES = {"randomized_design": (True, False)}
+"""Attributes rules may test besides the evidence table's columns."""
+THRESHOLD_SUFFIXES = {"_below": "below", "_at_least": "at least"}
 _DEFAULT_REASONS = {
-    "risk_of_bias": "No concern derived from the design's attributes.",
-    "inconsistency": "Not assessable from one citation: not downgraded.",
-    "indirectness": "No concern derived: population and question taken as direct.",
-    "imprecision": "No concern derived from the sample size.",
-    "publication_bias": "Not assessable from one citation: not downgraded.",
+    "risk_of_bias": "Not assessed: no rule of the rubric judges this design's risk of bias; "
+                    "judge it in the evidence table (risk_of_bias column).",
+    "inconsistency": "Not assessed: one study cannot show inconsistency; a review's "
+                     "heterogeneity is judged in the evidence table (inconsistency column).",
+    "indirectness": "Not assessed: directness of population, intervention and outcome is "
+                    "not derived; judge it in the evidence table (indirectness column).",
+    "imprecision": "Not assessed: no sample size to judge; give n or judge it in the "
+                   "evidence table (imprecision column).",
+    "publication_bias": "Not assessed: publication bias needs the body of studies; judge it "
+                        "in the evidence table (publication_bias column).",
 }
+SETTINGS_DEFAULTS = {"weight": "n", "tie": "most_severe", "upgrade_despite_downgrades": False,
+                     "contested_inconsistency": "serious"}
+SETTINGS_VALUES = {"weight": ("n", "equal"), "tie": ("most_severe", "least_severe"),
+                   "upgrade_despite_downgrades": (True, False),
+                   "contested_inconsistency": JUDGMENTS}
 
 
 @dataclass(frozen=True)
 class Design:
-    """A study design: its label and where its certainty starts."""
+    """A study design: its label, what it is, and where its certainty starts."""
 
     id: str
     label: str
     start: str
     randomized: bool = False
+    species: str = "human"
+    starts_by_question: dict = field(default_factory=dict)
     synonyms: tuple[str, ...] = ()
+
+    @property
+    def rated(self) -> bool:
+        """False for opinion designs, which GRADE holds ineligible for rating."""
+        return self.start != NOT_RATED
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class Concern:
 
     label: str
     when: dict
+    unless: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,11 +79,13 @@ class Rule:
     serious_at: int = 1
     very_serious_at: int = 2
     unknown: dict = field(default_factory=dict)
+    unless: dict = field(default_factory=dict)
+    no_concern_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class Rubric:
-    """A named, versioned rubric: designs, review starts and derivation rules."""
+    """A named, versioned rubric: designs, starts, derivation rules and body settings."""
 
     name: str
     version: str
@@ -86,6 +95,8 @@ class Rubric:
     default_reasons: dict[str, str]
     text: str
     path: str
+    review_start_by_question: dict[str, dict[str, str]] = field(default_factory=dict)
+    settings: dict = field(default_factory=lambda: dict(SETTINGS_DEFAULTS))
 
     @property
     def sha256(self) -> str:
@@ -108,19 +119,35 @@ class Rubric:
         """Ids of the designs that are randomised by definition."""
         return tuple(d.id for d in self.designs.values() if d.randomized)
 
+    @property
+    def nonhuman_designs(self) -> dict[str, str]:
+        """Design id → implied species, for designs that are not human studies."""
+        return {d.id: d.species for d in self.designs.values() if d.species != "human"}
+
+    def start_of(self, design: str, question: str, pooled: str | None) -> str:
+        """Where a citation of this design starts on this question (reviews: what they pooled)."""
+        d = self.designs[design]
+        if d.start == REVIEW_START:
+            key = pooled or "blank"
+            return self.review_start_by_question.get(question, {}).get(
+                key, self.review_start[key])
+        return d.starts_by_question.get(question, d.start)
+
 
 def default_rubric_text() -> str:
     """The packaged default rubric's TOML text."""
     return resources.files("grader").joinpath(DEFAULT_RUBRIC).read_text(encoding="utf-8")
 
 
-def load_rubric(path: str | Path | None = None) -> Rubric:
+def load_rubric(path: str | Path | None = None, *, text: str | None = None) -> Rubric:
     """Load and check a rubric file (the packaged default when path is None)."""
+    if text is not None:
+        return parse_rubric(text, str(path or "rubric"))
     if path is None:
         return parse_rubric(default_rubric_text(), f"(built-in) {DEFAULT_RUBRIC}")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput([Problem(str(path), None, None,
                                     "rubric is not UTF-8 text")]) from None
@@ -143,6 +170,32 @@ def parse_rubric(text: str, name: str) -> Rubric:
     return rubric
 
 
+def condition_columns() -> dict[str, tuple]:
+    """Every attribute a rule condition may test, with the values it can match (() = any)."""
+    out: dict[str, tuple] = dict(DERIVED_ATTRIBUTES)
+    for c in COLUMN.values():
+        if c.kind == "bool":
+            out[c.name] = (True, False)
+        elif c.kind == "enum":
+            out[c.name] = c.values
+        elif c.kind in ("design", "text", "slug", "study_id", "doi"):
+            out[c.name] = ()
+    return out
+
+
+def threshold_columns() -> tuple[str, ...]:
+    """Whole-number columns, which rules test with `<column>_below` / `_at_least`."""
+    return tuple(c.name for c in COLUMN.values() if c.kind == "int")
+
+
+def split_threshold(key: str) -> tuple[str, str] | None:
+    """('n', '_below') for 'n_below'; None when key is not a threshold condition."""
+    for suffix in THRESHOLD_SUFFIXES:
+        if key.endswith(suffix) and key[: -len(suffix)] in threshold_columns():
+            return key[: -len(suffix)], suffix
+    return None
+
+
 class _RubricChecker:
     """Collects every problem in a rubric document while building it."""
 
@@ -160,17 +213,47 @@ class _RubricChecker:
                 self.fail(key, "required: a non-empty string")
         designs = self._designs(raw.get("designs"))
         self.design_ids = tuple(designs)
-        review_start = self._table("review_start", raw.get("review_start", {}))
-        for key in ("rct", "mixed", "observational", "blank"):
-            if review_start.get(key) not in LEVELS:
+        review = dict(self._table("review_start", raw.get("review_start", {})))
+        by_question = self._table("review_start.by_question", review.pop("by_question", {}))
+        for key in REVIEW_KEYS:
+            if review.get(key) not in LEVELS:
                 self.fail(f"review_start.{key}", f"must be one of: {', '.join(LEVELS)}")
+        for question, starts in by_question.items():
+            self._question(f"review_start.by_question.{question}", question)
+            for key, level in self._table(f"review_start.by_question.{question}",
+                                          starts).items():
+                if key not in REVIEW_KEYS or level not in LEVELS:
+                    self.fail(f"review_start.by_question.{question}.{key}",
+                              f"keys are {', '.join(REVIEW_KEYS)}; values one of: "
+                              f"{', '.join(LEVELS)}")
         raw_rules = self._list("rules", raw.get("rules", []))
         rules = tuple(self._rule(i, r) for i, r in enumerate(raw_rules)
                       if self._table(f"rules[{i}]", r) is r)
         reasons = {**_DEFAULT_REASONS,
                    **self._table("default_reasons", raw.get("default_reasons", {}))}
+        settings = self._settings(self._table("settings", raw.get("settings", {})))
         return Rubric(str(raw.get("name", "")), str(raw.get("version", "")), designs,
-                      review_start, rules, reasons, text, self.name)
+                      review, rules, reasons, text, self.name,
+                      {q: dict(s) for q, s in by_question.items() if isinstance(s, dict)},
+                      settings)
+
+    def _settings(self, raw: dict) -> dict:
+        settings = dict(SETTINGS_DEFAULTS)
+        for key, value in raw.items():
+            if key not in SETTINGS_VALUES:
+                self.fail(f"settings.{key}", "unknown setting; use one of: "
+                          f"{', '.join(SETTINGS_VALUES)}")
+            elif value not in SETTINGS_VALUES[key] or type(value) is not type(
+                    SETTINGS_VALUES[key][0]):
+                self.fail(f"settings.{key}", "must be one of: " + ", ".join(
+                    str(v).lower() for v in SETTINGS_VALUES[key]))
+            else:
+                settings[key] = value
+        return settings
+
+    def _question(self, where: str, question: str) -> None:
+        if question not in QUESTIONS:
+            self.fail(where, f"unknown question {question!r}; use one of: {', '.join(QUESTIONS)}")
 
     def _designs(self, raw: object) -> dict[str, Design]:
         if not isinstance(raw, dict) or not raw:
@@ -191,8 +274,24 @@ class _RubricChecker:
             if not all(isinstance(word, str) for word in synonyms):
                 self.fail(f"designs.{key}.synonyms", "must be a list of strings")
                 synonyms = []
+            species = spec.get("species", "human")
+            if species not in SPECIES:
+                self.fail(f"designs.{key}.species", f"must be one of: {', '.join(SPECIES)}")
+                species = "human"
+            by_question = self._table(f"designs.{key}.starts_by_question",
+                                      spec.get("starts_by_question", {}))
+            for question, level in by_question.items():
+                self._question(f"designs.{key}.starts_by_question", question)
+                if level not in LEVELS:
+                    self.fail(f"designs.{key}.starts_by_question.{question}",
+                              f"must be one of: {', '.join(LEVELS)}")
+            if by_question and spec.get("start") in (NOT_RATED, REVIEW_START):
+                self.fail(f"designs.{key}.starts_by_question",
+                          "only designs with a level as start may start differently by "
+                          "question (reviews: use review_start.by_question)")
             designs[key] = Design(key, str(spec.get("label", key)), spec.get("start"),
-                                  bool(spec.get("randomized", False)), tuple(synonyms))
+                                  bool(spec.get("randomized", False)), species,
+                                  dict(by_question), tuple(synonyms))
         self._unique_spellings(designs)
         return designs
 
@@ -216,15 +315,20 @@ class _RubricChecker:
             self.fail(f"{where}.judgment", f"must be one of: {', '.join(JUDGMENTS)}")
         if ("judgment" in raw) == ("concerns" in raw):
             self.fail(where, "give either `judgment` or `concerns`, not both or neither")
-        if not isinstance(raw.get("reason"), str):
-            self.fail(f"{where}.reason", "required: the footnote text")
-        else:
-            self._reason(f"{where}.reason", raw["reason"])
+        for key in ("reason", "no_concern_reason"):
+            if key == "reason" and not isinstance(raw.get(key), str):
+                self.fail(f"{where}.reason", "required: the footnote text")
+            elif isinstance(raw.get(key), str):
+                self._reason(f"{where}.{key}", raw[key])
         when = self._when(f"{where}.when", raw.get("when", {}))
-        concerns = tuple(Concern(str(c.get("label", "")), self._when(
-            f"{where}.concerns[{j}].when", c.get("when", {})))
-            for j, c in enumerate(self._list(f"{where}.concerns", raw.get("concerns", [])))
-            if self._table(f"{where}.concerns[{j}]", c) is c)
+        unless = self._when(f"{where}.unless", raw.get("unless", {}))
+        concerns = tuple(Concern(str(c.get("label", "")),
+                                 self._when(f"{where}.concerns[{j}].when", c.get("when", {})),
+                                 self._when(f"{where}.concerns[{j}].unless",
+                                            c.get("unless", {})))
+                         for j, c in enumerate(self._list(f"{where}.concerns",
+                                                          raw.get("concerns", [])))
+                         if self._table(f"{where}.concerns[{j}]", c) is c)
         counts = {}
         for key, default in (("serious_at", 1), ("very_serious_at", 2)):
             counts[key] = raw.get(key, default)
@@ -232,13 +336,14 @@ class _RubricChecker:
                 self.fail(f"{where}.{key}", "must be a whole number")
                 counts[key] = default
         unknown = self._table(f"{where}.unknown", raw.get("unknown", {}))
+        known = condition_columns()
         for attribute in unknown:
-            if attribute not in _CONDITION_COLUMNS | {"n"}:
-                self.fail(f"{where}.unknown.{attribute}", "unknown attribute; use one of: "
-                          f"{', '.join(sorted(_CONDITION_COLUMNS | {'n'}))}")
+            if attribute not in known and attribute not in threshold_columns():
+                self.fail(f"{where}.unknown.{attribute}", "not a column of the evidence table")
         return Rule(str(raw.get("id", where)), raw.get("domain"), when, raw.get("reason", ""),
                     raw.get("judgment"), concerns, counts["serious_at"],
-                    counts["very_serious_at"], dict(unknown))
+                    counts["very_serious_at"], dict(unknown), unless,
+                    raw.get("no_concern_reason"))
 
     def _reason(self, where: str, text: str) -> None:
         """Check that a reason's {fields} name the citation's columns or {concerns}."""
@@ -247,7 +352,7 @@ class _RubricChecker:
         except ValueError as exc:
             self.fail(where, f"bad {{field}} in the text ({exc}); write {{{{ for a brace")
             return
-        for name in sorted(fields - set(COLUMN) - {"concerns", "randomized_design"}):
+        for name in sorted(fields - set(COLUMN) - {"concerns", *DERIVED_ATTRIBUTES}):
             self.fail(where, f"{{{name}}} is not a column of the evidence table")
 
     def _table(self, where: str, raw: object) -> dict:
@@ -266,221 +371,24 @@ class _RubricChecker:
 
     def _when(self, where: str, raw: dict) -> dict:
         raw = self._table(where, raw)
+        known = condition_columns()
         for key, value in raw.items():
-            if key == "n_below":
-                if not isinstance(value, int) or value < 0:
-                    self.fail(f"{where}.n_below", "must be a whole number")
-            elif key not in _CONDITION_COLUMNS:
-                self.fail(f"{where}.{key}",
-                          f"unknown attribute; use one of: {', '.join(sorted(_CONDITION_COLUMNS))}"
-                          ", n_below")
+            if split_threshold(key):
+                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                    self.fail(f"{where}.{key}", "must be a whole number")
+            elif key not in known:
+                self.fail(f"{where}.{key}", "unknown attribute; use a column of the evidence "
+                          "table (" + ", ".join(sorted(known)) + "), or a whole-number column "
+                          "with _below / _at_least (" + ", ".join(threshold_columns()) + ")")
             elif not isinstance(value, list):
                 self.fail(f"{where}.{key}", "must be a list of values")
             else:
-                allowed = self._condition_values(key)
+                allowed = self.design_ids if key == "design" else known[key]
+                if not allowed:
+                    continue
                 wrong = [v for v in value if v not in allowed or type(v) is not type(
                     next(iter(allowed), v))]
                 if wrong:
                     self.fail(f"{where}.{key}", f"{wrong[0]!r} never matches; use values from: "
                               f"{', '.join(str(a).lower() for a in allowed)}")
         return dict(raw)
-
-    def _condition_values(self, key: str) -> tuple:
-        """The values a condition on a citation attribute can match."""
-        if key in ("randomized_design", "randomized", "peer_reviewed", "stopped_early"):
-            return (True, False)
-        if key == "design":
-            return tuple(self.design_ids)
-        return COLUMN[key].values
-
-
-# --- rating ---------------------------------------------------------------
-
-
-def _condition(frame: pd.DataFrame, when: dict, skip: frozenset = frozenset()) -> pd.Series:
-    """Rows where every condition holds (blank cells never match)."""
-    mask = pd.Series(True, index=frame.index)
-    for key, value in when.items():
-        if key in skip:
-            continue
-        if key == "n_below":
-            mask &= frame["n"].lt(value).fillna(False).astype(bool)
-        else:
-            mask &= frame[key].isin(value).fillna(False).astype(bool)
-    return mask
-
-
-def _shown(value: object) -> str:
-    return "" if value is None or value is pd.NA or value != value else \
-        str(value).replace("_", "-")
-
-
-def _combine(size: int, columns: list) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of each row's combination of values, and the first row of each combination."""
-    key = np.zeros(size, dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
-    _, first = np.unique(key, return_index=True)
-    return key, first
-
-
-def _format(template: str, frame: pd.DataFrame, extra: dict[str, pd.Series],
-            rows: np.ndarray | None = None) -> pd.Series:
-    """Fill {field}s of a reason template, once per distinct combination of the fields.
-
-    Only for `rows` (a boolean mask) when given: the other columns are never copied.
-    """
-    # Texts are assembled per combination and spread over the rows (issue #7): string
-    # operations row by row dominated rating at 100,000 citations.
-    pieces = list(string.Formatter().parse(template))
-    names = list(dict.fromkeys(name for _, name, _, _ in pieces if name))
-    if rows is None:
-        rows = np.ones(len(frame), dtype=bool)
-    columns = {name: (extra[name] if name in extra else frame[name]).to_numpy(dtype=object)[rows]
-               for name in names}
-    key, first = _combine(int(rows.sum()), list(columns.values()))
-    texts = []
-    for row in first:
-        out = ""
-        for literal, name, _, _ in pieces:
-            out += literal
-            if name:
-                value = columns[name][row]
-                if name in extra and (value is None or value is pd.NA):
-                    out = None
-                    break
-                out += value if name in extra else _shown(value)
-        texts.append(pd.NA if out is None else out[:1].upper() + out[1:])
-    return _strings(texts, key, frame.index[rows])
-
-
-def _append(codes: np.ndarray, table: list[str], hit: np.ndarray,
-            suffix: str) -> tuple[np.ndarray, list[str]]:
-    """Append suffix to the rows' texts where hit holds; texts are codes into table."""
-    codes, uniques = pd.factorize(codes * 2 + hit.astype(np.int64))
-    return codes, [table[k // 2] + (suffix if k % 2 else "") for k in uniques]
-
-
-def _derive(frame: pd.DataFrame, rubric: Rubric,
-            domain: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """The derived judgment, reason and deciding rule of one domain for every row."""
-    size = len(frame)
-    penalty = np.full(size, -1)
-    reason = pd.Series(pd.NA, index=frame.index, dtype=object)
-    rule_id, rule_ids = np.zeros(size, dtype=np.intp), [""]  # codes into rule_ids
-    notes, notes_table = np.zeros(size, dtype=np.int64), [""]
-    for rule in (r for r in rubric.rules if r.domain == domain):
-        applies = _condition(frame, rule.when).to_numpy()
-        extra = {}
-        if rule.concerns:
-            count = np.zeros(size, dtype=np.int64)
-            listed, listed_table = np.zeros(size, dtype=np.int64), [""]
-            for concern in rule.concerns:
-                hit = _condition(frame, concern.when).to_numpy()
-                count += hit
-                listed, listed_table = _append(listed, listed_table, hit, ", " + concern.label)
-            extra["concerns"] = pd.Series(np.array([t[2:] for t in listed_table],
-                                                   dtype=object)[listed], index=frame.index)
-            rule_penalty = np.select([count >= rule.very_serious_at, count >= rule.serious_at],
-                                     [2, 1], -1)
-        else:
-            rule_penalty = np.full(size, PENALTY[rule.judgment])
-        wins = applies & (rule_penalty > penalty)
-        if wins.any():
-            penalty = np.where(wins, rule_penalty, penalty)
-            reason[wins] = _format(rule.reason, frame, extra, wins).to_numpy(object)
-            rule_id[wins] = len(rule_ids)
-            rule_ids.append(rule.id)
-        for attribute, label in rule.unknown.items():
-            base = _condition(frame, rule.when, skip=frozenset({attribute, "n_below"}))
-            blank = (base & frame[attribute].isna()).to_numpy()
-            notes, notes_table = _append(notes, notes_table, blank, ", " + label)
-    default = rubric.default_reasons[domain]
-    key, first = _combine(size, [reason, notes])
-    texts = []
-    for row in first:
-        no_info, text = notes_table[notes[row]][2:], reason.iat[row]
-        if text is pd.NA:
-            text = (f"No information on {no_info} (blank cell): not downgraded." if no_info
-                    else default)
-        elif no_info:
-            # A rule that fired still says which attributes it could not check.
-            text = f"{text} No information on {no_info} (blank cell)."
-        texts.append(text)
-    judgment = pd.Series(np.array(JUDGMENTS)[penalty.clip(min=0)], index=frame.index)
-    return (judgment, _strings(texts, key, frame.index), _strings(rule_ids, rule_id, frame.index))
-
-
-def _strings(texts: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """A `string` Series of texts[codes], converting each distinct text once."""
-    return pd.Series(pd.array(texts, dtype="string").take(codes), index=index)
-
-
-def _map(series: pd.Series, table: dict) -> pd.Series:
-    """series.map(table); through object dtype, ten times faster than on `string` columns."""
-    return series.astype(object).map(table)
-
-
-_EXPLICIT_SAID = {j: f"Judged {j.replace('_', ' ')} in the evidence table (explicit judgment)"
-                  for j in JUDGMENTS}
-
-
-def _explicit_reason(explicit: pd.Series, notes: pd.Series) -> pd.Series:
-    """An explicit judgment's footnote: the table's own words (`notes`) when it gives them."""
-    said = _map(explicit, _EXPLICIT_SAID)
-    noted = notes.notna()
-    return said.where(~noted, said + ": " + notes.astype(object)).where(
-        noted | explicit.isna(), said + ".")
-
-
-def start_levels(frame: pd.DataFrame, rubric: Rubric) -> pd.Series:
-    """Each citation's starting level from its design (reviews: what they pooled)."""
-    start = _map(frame["design"], {d.id: d.start for d in rubric.designs.values()})
-    pooled = frame["included_designs"].astype(object).fillna("blank").map(rubric.review_start)
-    return start.mask(start.eq(REVIEW_START), pooled).astype("string")
-
-
-def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
-    """Rate every citation: start, five domains, upgrades, certainty and score."""
-    out = citations.copy()
-    out["start"] = start_levels(out, rubric)
-    start_score = _map(out["start"], SCORE).astype(int)
-    rated = start_score > 0
-    downgrade = pd.Series(0, index=out.index)
-    for domain in DOMAINS:
-        derived, reason, rule_id = _derive(out, rubric, domain)
-        explicit = out[domain].astype("string")
-        given = explicit.notna()
-        out[domain] = explicit.fillna(pd.Series(derived, dtype="string"))
-        out[f"{domain}_source"] = np.where(given, "explicit", "derived")
-        out[f"{domain}_rule"] = rule_id.mask(given, "")
-        out[f"{domain}_reason"] = reason.mask(given, _explicit_reason(explicit, out["notes"]))
-        downgrade += _map(out[domain], PENALTY).astype(int)
-    out["large_effect"] = out["large_effect"].fillna("no")
-    out["dose_response"] = out["dose_response"].fillna(False).astype(bool)
-    out["plausible_confounding"] = out["plausible_confounding"].fillna(False).astype(bool)
-    upgrade = (_map(out["large_effect"], LARGE_EFFECT_BONUS).astype(int)
-               + out["dose_response"].astype(int) + out["plausible_confounding"].astype(int))
-    upgrade = upgrade.where(rated & (start_score < SCORE["high"]), 0)
-    out["upgrade"] = upgrade
-    out["downgrade"] = downgrade
-    score = (start_score - downgrade + upgrade).clip(SCORE["very_low"], SCORE["high"])
-    out["score"] = score.where(rated, 0).astype(int)
-    out["certainty"] = out["score"].map({v: k for k, v in SCORE.items()}).astype("string")
-    claimed = _map(out["claimed_certainty"], SCORE)
-    out["overstated"] = (claimed.notna() & (claimed > out["score"])).astype(bool)
-    out["start_score"] = start_score
-    return out
-
-
-def describe(rubric: Rubric) -> dict:
-    """The rubric as plain data, for the Methods page and `grader rubric`."""
-    return {
-        "name": rubric.name,
-        "version": rubric.version,
-        "designs": {d.id: {"label": d.label, "start": d.start} for d in rubric.designs.values()},
-        "review_start": rubric.review_start,
-        "rules": [{"id": r.id, "domain": r.domain, "reason": r.reason} for r in rubric.rules],
-    }
-

@@ -465,7 +465,7 @@ def _cross_field(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem
                         f"{frame.at[line, 'study_id']}, which is randomised; correct the "
                         "design (e.g. nonrandomized_controlled) or the randomized cell")
                 for line in _once_per_study(frame, said_no)]
-    nonhuman = frame["design"].isin(("animal", "in_vitro")) & frame["species"].eq("human")
+    nonhuman = frame["design"].isin(tuple(rubric.nonhuman_designs)) & frame["species"].eq("human")
     problems += [Problem(path, int(line), "species",
                          f"'human' contradicts design {frame.at[line, 'design']} of study "
                          f"{frame.at[line, 'study_id']}; leave species blank or correct "
@@ -508,9 +508,12 @@ def _typed(frame: pd.DataFrame, rubric: Rubric, distinct: Distinct | None = None
         else:
             out[column.name] = s.astype("string")
     out["question"] = out["question"].fillna("efficacy")
-    nonhuman = out["design"].isin(("animal", "in_vitro"))
-    out["species"] = out["species"].fillna(out["design"].where(nonhuman)).fillna("human")
+    implied = out["design"].astype(object).map(
+        {d.id: d.species for d in rubric.designs.values()})
+    out["species"] = out["species"].fillna(pd.Series(implied, dtype="string")).fillna("human")
     out["peer_reviewed"] = out["peer_reviewed"].fillna(True)
+    out["retracted"] = out["retracted"].fillna(False)
+    out["cited_in_exchange"] = out["cited_in_exchange"].fillna(True)
     out["randomized_design"] = out["design"].isin(rubric.randomized_designs)
     out["randomized"] = out["randomized"].mask(
         out["randomized"].isna() & out["randomized_design"], True)

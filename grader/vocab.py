@@ -8,6 +8,11 @@ LEVELS = ("very_low", "low", "moderate", "high")
 """Graded certainty levels, lowest first; a level's score is its index + 1."""
 
 NOT_RATED = "not_rated"
+NOT_APPLICABLE = "not_applicable"
+"""The certainty of a checked (fact or definition) position or citation: never graded."""
+NOT_ASSESSED = "not_assessed"
+"""The source of a domain no rule assessed: no downgrade, shown as a grey ?."""
+SOURCES = ("explicit", "derived", NOT_ASSESSED)
 SCORE = {NOT_RATED: 0, **{level: i + 1 for i, level in enumerate(LEVELS)}}
 LEVEL_OF_SCORE = {score: level for level, score in SCORE.items()}
 
@@ -17,6 +22,7 @@ SYMBOLS = {
     "low": "⊕⊕◯◯",
     "very_low": "⊕◯◯◯",
     NOT_RATED: "—",
+    NOT_APPLICABLE: "✓",
 }
 WORDS = {
     "high": "High",
@@ -24,6 +30,7 @@ WORDS = {
     "low": "Low",
     "very_low": "Very low",
     NOT_RATED: "Not rated (opinion)",
+    NOT_APPLICABLE: "Checked, not graded",
 }
 MEANINGS = {
     "high": "Very confident that the true effect lies close to the estimate.",
@@ -31,6 +38,8 @@ MEANINGS = {
     "low": "Limited confidence: the true effect may differ substantially.",
     "very_low": "Very little confidence: the true effect is likely to differ substantially.",
     NOT_RATED: "Opinion, critique or narrative synthesis: ineligible for GRADE rating.",
+    NOT_APPLICABLE: "A fact or definition, settled by its source: true or false, not more "
+                    "or less certain.",
 }
 
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
@@ -48,9 +57,18 @@ UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 LARGE_EFFECT = ("no", "large", "very_large")
 LARGE_EFFECT_BONUS = {"no": 0, "large": 1, "very_large": 2}
 
-QUESTIONS = ("efficacy", "safety", "mechanism", "definition", "other")
+QUESTIONS = ("efficacy", "safety", "mechanism", "prognosis", "values", "fact", "definition",
+             "other")
+CHECKED_QUESTIONS = ("fact", "definition")
+"""Questions whose positions are checked against their sources, never graded (§5)."""
 STANCES = ("supports", "opposes")
-VERDICTS = ("supported", "contested", "contradicted", "unsupported")
+GRADED_VERDICTS = ("supported", "contested", "contradicted", "unsupported")
+CHECKED_VERDICTS = ("confirmed", "refuted", "disputed", "unchecked")
+VERDICTS = (*GRADED_VERDICTS, *CHECKED_VERDICTS)
+LEANINGS = ("supports", "opposes", "neither")
+SPECIES = ("human", "animal", "in_vitro")
+STOPPED_EARLY = ("no", "yes", "benefit", "harm", "futility", "accrual", "other")
+OUTCOMES = ("objective", "subjective")
 
 
 @dataclass(frozen=True)
@@ -70,6 +88,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("position", "position", "text", "group"),
     Column("advocate", "position", "text", "group"),
     Column("question", "position", "enum", values=QUESTIONS),
+    Column("outcome", "position", "enum", values=OUTCOMES),
+    Column("conceded_by", "position", "text"),
+    Column("short", "position", "text"),
     Column("study_id", "study", "study_id", "row"),
     Column("citation", "study", "text", "group"),
     Column("design", "study", "design", "group"),
@@ -81,9 +102,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("randomized", "study", "bool"),
     Column("blinded", "study", "enum", values=("none", "single", "double")),
     Column("control", "study", "enum", values=("placebo", "active", "usual_care", "none")),
-    Column("species", "study", "enum", values=("human", "animal", "in_vitro")),
+    Column("species", "study", "enum", values=SPECIES),
     Column("peer_reviewed", "study", "bool"),
-    Column("stopped_early", "study", "bool"),
+    Column("stopped_early", "study", "enum", values=STOPPED_EARLY),
+    Column("retracted", "study", "bool"),
     Column("risk_of_bias", "study", "enum", values=JUDGMENTS),
     Column("inconsistency", "study", "enum", values=JUDGMENTS),
     Column("imprecision", "study", "enum", values=JUDGMENTS),
@@ -93,6 +115,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("plausible_confounding", "study", "bool"),
     Column("stance", "citation", "enum", "row", values=STANCES),
     Column("indirectness", "citation", "enum", values=JUDGMENTS),
+    Column("result", "citation", "text"),
+    Column("cited_in_exchange", "citation", "bool"),
     Column("characterization", "citation", "text"),
     Column("claimed_certainty", "citation", "enum", values=LEVELS[::-1]),
     Column("notes", "citation", "text"),
@@ -120,6 +144,8 @@ ENUM_ALIASES = {
     "stance": {"support": "supports", "supporting": "supports", "for": "supports",
                "pro": "supports", "oppose": "opposes", "opposing": "opposes",
                "against": "opposes", "con": "opposes", "contradicts": "opposes"},
+    "stopped_early": {"true": "yes", "y": "yes", "1": "yes", "false": "no", "n": "no",
+                      "0": "no", "slow_accrual": "accrual", "poor_accrual": "accrual"},
 }
 """Contract-level spellings that map onto an enumeration value (normalised: lower case,
 spaces and hyphens as underscores). Common laboratory species read as `animal`."""

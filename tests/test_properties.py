@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from grader.cli import main
 from grader.errors import InvalidInput
 from grader.pipeline import Assessment, assess
-from grader.rubric import load_rubric, rate
+from grader.rate import rate
+from grader.rubric import load_rubric
 from grader.vocab import (
     COLUMNS,
     DOMAINS,

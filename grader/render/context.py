@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import pandas as pd
 
 from grader import __version__
 from grader.pipeline import Assessment
-from grader.render.formatters import join_words, letter, truncate
-from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, MEANINGS, NOT_RATED, SYMBOLS, WORDS
+from grader.rate import UPGRADE_LABELS, domain_columns
+from grader.render.formatters import join_words, letter, short_claim, truncate
+from grader.render.methods import build_methods
+from grader.vocab import (
+    CHECKED_QUESTIONS,
+    DOMAIN_LABELS,
+    DOMAINS,
+    LEVELS,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    NOT_RATED,
+    WORDS,
+)
 
 APPENDIX_FULL_LIMIT = 2000
 """Above this many studies the appendix lists the weakest and strongest and summarises."""
@@ -20,27 +32,17 @@ DIGEST_SECTIONS = 40
 """Positions given a section (and a row in the evidence map) in a digest."""
 DIGEST_APPENDIX_ROWS = 200
 """Studies listed in a digest's appendix (the most and the least certain halves)."""
-_ATTENTION = {"contradicted": 0, "contested": 1}
-
-SIMPLIFICATIONS = (
-    "GRADE rates a body of evidence for one outcome; grader rates each citation (a study as "
-    "evidence for one position) and then judges the position from its strongest citations.",
-    "A position's certainty is that of its best supporting or opposing citation, not a "
-    "pooled estimate; contested positions are rated one level down for inconsistency.",
-    "Derived judgments come from the design attributes in the evidence table, not from "
-    "reading the studies; reviewers override any of them with an explicit column.",
-    "Each domain is capped at two levels down (GRADE allows imprecision to take three).",
-    "Upgrades are applied whenever the table records them for a design that does not start "
-    "high; GRADE usually rates up only when nothing was rated down.",
-    "Inconsistency and publication bias cannot be judged from one citation: they are only "
-    "downgraded when the table says so.",
-    "Opinion (narrative reviews, expert opinion, editorials, letters, guidelines) is "
-    "ineligible for GRADE rating; such citations are listed but never counted.",
-    "Animal and in-vitro work starts low like observational evidence, even on mechanism "
-    "questions where it is the natural evidence; it is not rated down for indirectness there.",
-    "Imprecision is judged from the number analysed alone (fewer than 400: serious; fewer "
-    "than 10: very serious), not from confidence intervals, which the table does not hold.",
-)
+BOTTOM_LINE_ITEMS = 6
+"""Claims named per sentence of the bottom line; more are counted."""
+_ATTENTION = {"contradicted": 0, "contested": 1, "refuted": 0, "disputed": 1}
+CLINICAL_QUESTIONS = ("efficacy", "safety", "prognosis", "values", "other")
+"""Questions a clinician reads first: the bottom line names these claims before the rest."""
+VERDICT_PHRASES = {
+    "supported": {"high": "is shown to be true", "moderate": "is probably true",
+                  "low": "may be true", "very_low": "is very uncertain"},
+    "contradicted": {"high": "is shown not to be true", "moderate": "is probably not true",
+                     "low": "may not be true", "very_low": "is very uncertain"},
+}
 
 
 @dataclass
@@ -61,60 +63,84 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def _footnote_text(cell: dict, row: dict) -> str:
     """'Risk of bias, serious: <reason>'; an explicit judgment quotes the table's note."""
+    if cell["source"] == NOT_ASSESSED:
+        return f"{cell['label']}, {cell['reason'][:1].lower()}{cell['reason'][1:]}"
     head = f"{cell['label']}, {cell['judgment'].replace('_', ' ')}"
     if cell["source"] != "explicit":
         return f"{head}: {cell['reason']}"
-    if row["notes"]:
+    if row.get("notes"):
         row["notes_quoted"] = True
         return f"{head}, judged in the evidence table ({row['study_id']}’s note): {row['notes']}"
     return f"{head}, judged in the evidence table (no reason given)."
 
 
+def _needs_footnote(cell: dict) -> bool:
+    return cell["judgment"] != "not_serious" or cell["source"] == NOT_ASSESSED
+
+
 def _footnoted(rows: list[dict]) -> list[dict]:
-    """Give every downgrade a footnote letter; identical reasons share one letter."""
+    """Give every downgrade and every 'not assessed' a footnote letter; identical reasons share one."""
     letters: dict[str, str] = {}
     notes = []
     for row in rows:
-        for cell in row["domains"]:
-            if cell["judgment"] == "not_serious":
+        for cell in row["domains"] or ():
+            if not _needs_footnote(cell):
                 continue
             text = truncate(_footnote_text(cell, row))
             if text not in letters:
                 letters[text] = letter(len(letters))
                 notes.append({"letter": letters[text], "text": text})
             cell["letter"] = letters[text]
+        if row.get("withheld_reason"):
+            text = truncate(row["withheld_reason"])
+            if text not in letters:
+                letters[text] = letter(len(letters))
+                notes.append({"letter": letters[text], "text": text})
+            row["withheld_letter"] = letters[text]
     return notes
 
 
-def _citation_row(r: dict, designs: dict) -> dict:
-    domains = [{"domain": d, "label": DOMAIN_LABELS[d], "judgment": r[d],
-                "source": r[f"{d}_source"], "reason": r[f"{d}_reason"], "letter": None}
-               for d in DOMAINS]
+def _cell(domain: str, judgment: str, source: str, reason: str) -> dict:
+    return {"domain": domain, "label": DOMAIN_LABELS[domain], "judgment": judgment,
+            "source": source, "reason": reason, "letter": None,
+            "assessed": source != NOT_ASSESSED}
+
+
+def _upgrade_words(large: str, dose: bool, confounding: bool) -> list[str]:
     ups = []
-    if r["large_effect"] != "no":
-        ups.append(r["large_effect"].replace("_", " ") + " effect")
-    if r["dose_response"]:
-        ups.append("dose–response")
-    if r["plausible_confounding"]:
+    if large and large != "no":
+        ups.append(large.replace("_", " ") + " effect")
+    if dose:
+        ups.append(UPGRADE_LABELS["dose_response"])
+    if confounding:
         ups.append("confounding would reduce the effect")
+    return ups
+
+
+def _citation_row(r: dict, designs: dict) -> dict:
+    checked = bool(r["checked"])
+    domains = None if checked else [
+        _cell(d, *(r[c] for c in list(domain_columns(d).values())[:3])) for d in DOMAINS]
     design = designs.get(r["design"])
+    applied = int(r["upgrade"])
     return {
         "study_id": r["study_id"], "position_id": r["position_id"], "stance": r["stance"],
         "design": r["design"], "design_label": design.label if design else r["design"],
-        "n": r["n"], "start": r["start"], "domains": domains, "upgrades": ups,
-        "applied_upgrade": int(r["upgrade"]), "certainty": r["certainty"],
+        "n": r["n"], "start": r["start"], "domains": domains,
+        "upgrades": _upgrade_words(r["large_effect"], r["dose_response"],
+                                   r["plausible_confounding"]) if applied else [],
+        "withheld": r["upgrade_withheld"] or "", "withheld_reason": r["upgrade_reason"],
+        "withheld_letter": None,
+        "applied_upgrade": applied, "certainty": r["certainty"],
         "score": r["score"], "claimed": r["claimed_certainty"], "overstated": r["overstated"],
         "characterization": truncate(r["characterization"]) if r["characterization"] else None,
         "notes": truncate(r["notes"]) if r["notes"] else None,
+        "result": truncate(r["result"]) if r["result"] else None,
         "citation": truncate(r["citation"]), "doi": r["doi"], "year": r["year"],
+        "cited_in_exchange": bool(r["cited_in_exchange"]), "retracted": bool(r["retracted"]),
+        "counted": bool(r["counted"]), "in_body": bool(r["in_body"]), "checked": checked,
         "notes_quoted": False,
     }
-
-
-def _best(rows: list[dict], verdict: str) -> dict | None:
-    side = "opposes" if verdict == "contradicted" else "supports"
-    graded = [r for r in rows if r["score"] > 0 and r["stance"] == side]
-    return max(graded, key=lambda r: r["score"]) if graded else None
 
 
 def _overstatement(row: dict) -> str:
@@ -127,8 +153,64 @@ ADVOCATE_LIMIT = 200
 """Longest advocate printed; longer cells are cut with a note (brief.json keeps them)."""
 
 
+def _body_row(body: dict, rows: list[dict]) -> dict:
+    """The body of evidence as one row of the SoF table: its start, judgments and certainty."""
+    domains = [_cell(d, **body["domains"][d]) for d in DOMAINS]
+    ups = body["upgrades"]
+    return {"studies": body["studies"], "start": body["start"], "weight": body["weight"],
+            "n": sum(r["n"] for r in rows if r["n"] is not None) if all(
+                r["n"] is not None for r in rows) else None,
+            "domains": domains, "notes": None, "study_id": "body",
+            "upgrades": _upgrade_words(ups["large_effect"], ups["dose_response"],
+                                       ups["plausible_confounding"]),
+            "withheld": ", ".join(UPGRADE_LABELS[w] for w in ups["withheld"]),
+            "withheld_reason": ups["reason"], "withheld_letter": None}
+
+
+def _best(rows: list[dict], stance: str) -> dict | None:
+    """The most certain counted citation on one side, body citations first."""
+    side = [r for r in rows if r["counted"] and r["stance"] == stance]
+    return max(side, key=lambda r: (r["in_body"], r["score"] or 0), default=None)
+
+
+def _badges(p: dict, rows: list[dict]) -> list[dict]:
+    """What page 1 says in words beside a claim: concessions, added and retracted evidence."""
+    badges = []
+    if p["conceded_by"]:
+        badges.append({"kind": "conceded", "text": f"conceded by {p['conceded_by']}"})
+    if p["judged"] == "checked":
+        badges.append({"kind": "checked", "text": "checked fact" if p["question"] == "fact"
+                       else "checked definition"})
+    added = [r["study_id"] for r in rows if not r["cited_in_exchange"] and r["counted"]]
+    if added:
+        badges.append({"kind": "added", "text": "added by the brief's authors: "
+                       + join_words(added)})
+    if p["retracted"]:
+        badges.append({"kind": "retracted", "text": "retracted evidence excluded: "
+                       + join_words(p["retracted"])})
+    return badges
+
+
+def verdict_phrase(p: dict) -> str:
+    """The verdict in a few plain words for the bottom line ('is probably true')."""
+    verdict = p["verdict"]
+    if verdict in VERDICT_PHRASES:
+        return VERDICT_PHRASES[verdict][p["certainty"]]
+    if verdict == "contested":
+        return f"meets conflicting evidence ({WORDS[p['certainty']].lower()} certainty)"
+    if verdict == "unsupported":
+        return "rests on opinion only"
+    if verdict == "confirmed":
+        return f"is confirmed by {join_words(p['supporting'])}"
+    if verdict == "refuted":
+        return f"is refuted by {join_words(p['opposing'])}"
+    if verdict == "disputed":
+        return "is disputed by its sources"
+    return "was not checked"
+
+
 def build_positions(assessment: Assessment) -> list[dict]:
-    """One entry per position: verdict, best evidence, SoF rows, footnotes, opinion."""
+    """One entry per position: verdict, statement, best evidence, SoF rows, footnotes, badges."""
     designs = assessment.rubric.designs
     rows_by_position: dict[str, list[dict]] = {}
     ordered = assessment.citations.sort_values(["score", "line"], ascending=[False, True],
@@ -138,20 +220,39 @@ def build_positions(assessment: Assessment) -> list[dict]:
     out = []
     for number, p in enumerate(_records(assessment.positions), start=1):
         rows = rows_by_position[p["position_id"]]
-        graded = [r for r in rows if r["certainty"] != NOT_RATED]
         for r in rows:
             if r["overstated"]:
                 r["graded_phrase"] = _overstatement(r)
-        out.append({
+        checked = p["judged"] == "checked"
+        live = [r for r in rows if not r["retracted"]]
+        body = [r for r in live if r["in_body"]]
+        entry = {
             **p,
             "advocate": truncate(p["advocate"], ADVOCATE_LIMIT),  # printed on every page
             "number": number,
-            "rows": graded,
-            "opinion": [r for r in rows if r["certainty"] == NOT_RATED],
-            "footnotes": _footnoted(graded),
-            "best": _best(rows, p["verdict"]),
+            "short": short_claim(p["short"] if p.get("short") else p["position"]),
+            "clinical": p["question"] in CLINICAL_QUESTIONS,
+            "checked": checked,
+            "sources": live if checked else [],
+            "rows": [] if checked else [r for r in live if r["certainty"] != NOT_RATED],
+            "body_rows": body,
+            "lower_rows": [r for r in live if r["counted"] and not r["in_body"]
+                           and not checked],
+            "opinion": [] if checked else [r for r in live if r["certainty"] == NOT_RATED],
+            "retracted_rows": [r for r in rows if r["retracted"]],
+            "body_row": _body_row(p["body"], body) if p["body"] else None,
+            "best_for": _best(rows, "supports"),
+            "best_against": _best(rows, "opposes"),
             "overstated": [r for r in rows if r["overstated"]],
-        })
+        }
+        entry["best"] = entry["best_against"] if p["verdict"] in ("contradicted", "refuted") \
+            else entry["best_for"]
+        graded_rows = entry["body_rows"] + entry["lower_rows"]
+        entry["footnotes"] = _footnoted(([entry["body_row"]] if entry["body_row"] else [])
+                                        + graded_rows)
+        entry["badges"] = _badges(p, rows)
+        entry["phrase"] = verdict_phrase(p)
+        out.append(entry)
     return out
 
 
@@ -172,67 +273,36 @@ def position_refs(items: list[dict], limit: int = 12) -> str:
     return join_words(parts)
 
 
-def _with_best(items: list[dict], limit: int = 6) -> str:
-    shown = [f"P{p['number']} ({p['best']['study_id']}, {WORDS[p['certainty']].lower()})"
-             if p["best"] else f"P{p['number']}" for p in items[:limit]]
-    if len(items) > limit:
-        shown.append(f"{len(items) - limit:,} more")
-    return join_words(shown)
-
-
-def _advocate_sentence(advocate: str, items: list[dict]) -> str:
-    groups = [
-        ("at moderate or high certainty",
-         [p for p in items if p["verdict"] == "supported" and p["score"] >= 3]),
-        ("at low or very low certainty",
-         [p for p in items if p["verdict"] == "supported" and p["score"] < 3]),
-    ]
-    parts = [f"{len(g)} supported {label}" for label, g in groups if g]
-    for verdict, label in (("contested", "contested"), ("contradicted", "contradicted"),
-                           ("unsupported", "resting on opinion alone")):
-        n = sum(p["verdict"] == verdict for p in items)
-        if n:
-            parts.append(f"{n} {label}")
-    noun = "position" if len(items) == 1 else "positions"
-    return f"{advocate}: {len(items)} {noun}, {join_words(parts)}."
+def _named(items: list[dict]) -> str:
+    """'“short claim” is probably true; …', the first few claims and a count of the rest."""
+    ranked = sorted(items, key=lambda p: (-(p["score"] or 0), p["number"]))
+    shown = [f"“{p['short']}” {p['phrase']}" for p in ranked[:BOTTOM_LINE_ITEMS]]
+    if len(items) > BOTTOM_LINE_ITEMS:
+        shown.append(f"{len(items) - BOTTOM_LINE_ITEMS:,} more (see the table)")
+    return "; ".join(shown)
 
 
 def plain_summary(positions: list[dict]) -> list[str]:
-    """Plain-language sentences generated from the verdicts, citing positions by number."""
-    strong = [p for p in positions if p["verdict"] == "supported" and p["score"] >= 3]
-    weak = [p for p in positions if p["verdict"] == "supported" and p["score"] < 3]
-    contested = [p for p in positions if p["verdict"] == "contested"]
-    contradicted = [p for p in positions if p["verdict"] == "contradicted"]
-    unsupported = [p for p in positions if p["verdict"] == "unsupported"]
+    """The bottom line: 3–5 sentences naming claims, clinical claims first, facts last."""
+    clinical = [p for p in positions if p["clinical"] and not p["checked"]]
+    mechanism = [p for p in positions if not p["clinical"] and not p["checked"]]
+    checked = [p for p in positions if p["checked"]]
+    sentences = []
+    if clinical:
+        sentences.append(f"Clinical claims: {_named(clinical)}.")
+    if mechanism:
+        sentences.append(f"Mechanism claims: {_named(mechanism)}.")
+    if checked:
+        sentences.append("Facts and definitions, checked against their sources rather than "
+                         f"graded: {_named(checked)}.")
     overstated = sum(len(p["overstated"]) for p in positions)
     cited = sum(len(p["rows"]) + len(p["opinion"]) for p in positions)
-
-    sentences = []
-    if strong:
-        sentences.append(f"Well supported, by moderate- or high-certainty evidence: "
-                         f"{_with_best(strong)}.")
-    else:
-        sentences.append("No position is supported by moderate- or high-certainty evidence.")
-    if weak:
-        sentences.append("Supported only by low- or very-low-certainty evidence, so the true "
-                         f"effect may differ substantially: {position_refs(weak)}.")
-    if contested:
-        sentences.append("Contested, with equally certain evidence on both sides: "
-                         f"{position_refs(contested)}.")
-    if contradicted:
-        sentences.append("Contradicted: the most certain evidence cited points the other way: "
-                         f"{_with_best(contradicted)}.")
-    if unsupported:
-        sentences.append("Resting on opinion alone, which GRADE does not rate: "
-                         f"{position_refs(unsupported)}.")
     if overstated:
-        sentences.append(f"{overstated:,} of {cited:,} citations are described with more "
-                         "certainty than the study earned (see “Claimed versus graded”).")
-    advocates: dict[str, list[dict]] = {}
-    for p in positions:
-        advocates.setdefault(p["advocate"], []).append(p)
-    if 1 < len(advocates) <= 6:
-        sentences += [_advocate_sentence(a, items) for a, items in advocates.items()]
+        sentences.append(f"{overstated:,} of {cited:,} graded or opinion citations are "
+                         "described with more certainty than the study earned (see "
+                         "“Claimed versus graded”).")
+    if not sentences:
+        sentences.append("No position is cited.")
     return sentences
 
 
@@ -254,11 +324,10 @@ def select_sections(positions: list[dict]) -> list[dict]:
 def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> dict:
     """The evidence profile: one row per study (its best citation), maybe summarised."""
     c = assessment.citations
-    ranked = c.sort_values(["study_id", "score", "line"], ascending=[True, False, True],
-                           kind="stable")
-    best = ranked.drop_duplicates("study_id")
+    best = assessment.study_summary
     varies = c.groupby("study_id")["indirectness"].nunique().gt(1)
-    best = best.sort_values(["score", "study_id"], ascending=[False, True], kind="stable")
+    best = best.sort_values(["checked", "score", "study_id"], ascending=[True, False, True],
+                            kind="stable")
     total = len(best)
     shown = best
     if total > limit:
@@ -266,40 +335,33 @@ def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> 
         shown = pd.concat([best.head(half), best.tail(half)])
     rows = []
     designs = assessment.rubric.designs
+    cited_on = c["study_id"].value_counts() if total <= 200 else None
     for r in _records(shown):
         row = _citation_row(r, designs)
         row["indirectness_varies"] = bool(varies.get(r["study_id"], False))
-        row["positions"] = int((c["study_id"] == r["study_id"]).sum()) if total <= 200 else None
+        row["positions"] = int(cited_on[r["study_id"]]) if cited_on is not None else None
         rows.append(row)
     counts = best["certainty"].value_counts()
-    graded = c[c["score"] > 0]
-    domain_counts = {d: graded[d].value_counts().to_dict() for d in DOMAINS}
+    graded = c[(c["score"] > 0)]
+    domain_counts = {}
+    for d in DOMAINS:
+        judged = graded[d].astype(object).where(graded[f"{d}_source"] != NOT_ASSESSED,
+                                                NOT_ASSESSED)
+        domain_counts[d] = judged.value_counts().to_dict()
     return {"rows": rows, "total": total, "omitted": total - len(shown),
             "domain_counts": domain_counts,
             "by_certainty": [(lvl, int(counts.get(lvl, 0))) for lvl in
-                             (*LEVELS[::-1], NOT_RATED)]}
+                             (*LEVELS[::-1], NOT_RATED, NOT_APPLICABLE)]}
 
 
-def build_methods(assessment: Assessment) -> dict:
-    """Methods page data: rubric identity, level meanings, rules that fired."""
+def build_references(assessment: Assessment) -> list[dict]:
+    """Every study once, in input order: its reference and DOI, and whether the exchange cited it."""
     c = assessment.citations
-    rubric = assessment.rubric
-    fired = [{"id": rule.id, "domain": DOMAIN_LABELS[rule.domain], "reason": rule.reason,
-              "judgment": rule.judgment or "by count of concerns",
-              "count": int(c[f"{rule.domain}_rule"].eq(rule.id).sum())}
-             for rule in rubric.rules]
-    explicit = {DOMAIN_LABELS[d]: int(c[f"{d}_source"].eq("explicit").sum()) for d in DOMAINS}
-    starts = {}
-    for d in rubric.designs.values():
-        starts.setdefault(d.start, []).append(d.label)
-    return {
-        "name": rubric.name, "version": rubric.version,
-        "levels": [{"level": lvl, "symbols": SYMBOLS[lvl], "words": WORDS[lvl],
-                    "meaning": MEANINGS[lvl]} for lvl in (*LEVELS[::-1], NOT_RATED)],
-        "starts": starts, "review_start": rubric.review_start,
-        "rules": fired, "explicit": explicit,
-        "simplifications": SIMPLIFICATIONS,
-    }
+    added = ~c.groupby("study_id", sort=False)["cited_in_exchange"].any()
+    return [{"study_id": r["study_id"], "citation": r["citation"], "doi": r["doi"],
+             "year": r["year"], "added": bool(added[r["study_id"]]),
+             "retracted": bool(r["retracted"])}
+            for r in _records(assessment.study_summary)]
 
 
 def build_context(assessment: Assessment, settings: Settings, date: str,
@@ -313,8 +375,10 @@ def build_context(assessment: Assessment, settings: Settings, date: str,
     for p in sections:
         p["section"] = True
     e = assessment.evidence
-    from pathlib import PurePath
-
+    marks = {"explicit": bool(assessment.citations[[f"{d}_source" for d in DOMAINS]]
+                              .eq("explicit").any().any()),
+             "not_assessed": True,
+             "varies": False}
     return {
         "settings": settings,
         "title": settings.title,
@@ -326,7 +390,10 @@ def build_context(assessment: Assessment, settings: Settings, date: str,
         "appendix": build_appendix(assessment, DIGEST_APPENDIX_ROWS if digest
                                    else APPENDIX_FULL_LIMIT),
         "methods": build_methods(assessment),
+        "references": build_references(assessment),
         "changes": changes,
+        "marks": marks,
+        "checked_questions": CHECKED_QUESTIONS,
         "provenance": {"file": PurePath(e.path).name, "sha256": e.sha256,
                        "sha12": e.sha256[:12], "rubric": assessment.rubric.name,
                        "rubric_version": assessment.rubric.version, "date": date,

@@ -12,10 +12,14 @@ VERDICT_WORDS = {
     "contested": "Contested",
     "contradicted": "Contradicted",
     "unsupported": "Unsupported",
+    "confirmed": "Confirmed",
+    "refuted": "Refuted",
+    "disputed": "Disputed",
+    "unchecked": "Not checked",
 }
 JUDGMENT_WORDS = {"not_serious": "not serious", "serious": "serious",
                   "very_serious": "very serious"}
-JUDGMENT_MARKS = {"not_serious": "+", "serious": "−", "very_serious": "×"}
+JUDGMENT_MARKS = {"not_serious": "+", "serious": "−", "very_serious": "×", "not_assessed": "?"}
 
 
 def symbols(level: str) -> str:
@@ -66,6 +70,23 @@ def clip(text: object, limit: int = 120) -> str:
     return value[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
+SHORT_CLAIM = 90
+_CLAUSE_BREAKS = ("; ", ": ", " — ", ", so ")
+
+
+def short_claim(text: object, limit: int = SHORT_CLAIM) -> str:
+    """A claim's first clause, for naming it in a sentence (the full claim is in the table)."""
+    value = "" if text is None else " ".join(str(text).split()).rstrip(".")
+    for mark in _CLAUSE_BREAKS:
+        head = value.split(mark, 1)[0]
+        if 25 <= len(head) < len(value):
+            value = head
+            break
+    if len(value) <= limit:
+        return value
+    return value[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def placeholders(template: str) -> str:
     """Show a reason template's {fields} as ‹fields› for readers."""
     return re.sub(r"\{(\w+)\}", "‹\\1›", template)
@@ -100,5 +121,5 @@ def letter(index: int) -> str:
 
 
 FILTERS = {f.__name__: f for f in (symbols, words, verdict_word, judgment_word, judgment_mark,
-                                   count, truncate, clip, placeholders, doi_url, join_words,
+                                   count, truncate, clip, short_claim, placeholders, doi_url, join_words,
                                    anchor, letter)}
