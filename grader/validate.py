@@ -308,9 +308,9 @@ def _design_message(shown: str, value: str, rubric: Rubric) -> str:
     from grader.designs import hint
 
     found = hint(value, rubric)
-    return (f"{shown} is not a known design; " + (f"{found} " if found else "") +
-            f"(`grader designs` lists the {len(rubric.designs)} designs with their synonyms "
-            "and what each fits)")
+    listed = (f"`grader designs` lists the {len(rubric.designs)} designs with their synonyms "
+              "and what each fits")
+    return f"{shown} is not a known design; " + (f"{found} ({listed})" if found else listed)
 
 
 def _number_message(column: Column, text: str, shown: str) -> str:

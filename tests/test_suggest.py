@@ -56,6 +56,13 @@ def test_a_design_typo_suggests_the_design_without_listing_all(runner, rows, wri
                              "their synonyms and what each fits)\n")
 
 
+def test_a_design_far_from_any_points_to_grader_designs(runner, rows, write_csv):
+    path = write_csv(rows({"design": "banana"}))
+    assert runner.invoke(main, ["check", str(path)]).stderr == (
+        f"{path}:2: design: 'banana' is not a known design; `grader designs` lists the 24 "
+        "designs with their synonyms and what each fits\n")
+
+
 def test_an_ambiguous_design_suggests_both_readings(runner, rows, write_csv):
     path = write_csv(rows({"design": "open-label non-randomized trial"}))
     stderr = runner.invoke(main, ["check", str(path)]).stderr
