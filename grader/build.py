@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import stat
+import re
 import sys
 import threading
 import time
@@ -56,15 +57,34 @@ class BuildResult:
     positions: int = 0
     citations: int = 0
     assessment: object = None  # the Assessment rendered (None when the build was skipped)
+    verdicts: dict[str, int] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
-        """One status line."""
+        """One status line: what was written and what came out."""
         names = ", ".join(str(p) for p in self.outputs)
         if self.skipped:
             return f"up to date: {names} unchanged ({self.seconds:.2f} s)"
-        return (f"built {names}: {self.positions} positions, {self.citations} citations "
+        came_out = ", ".join(f"{n} {verdict}" for verdict, n in self.verdicts.items())
+        noun = "position" if self.positions == 1 else "positions"
+        return (f"built {names}: {self.positions} {noun}"
+                f"{': ' + came_out if came_out else ''}; {self.citations} citations "
                 f"({self.seconds:.1f} s)")
+
+
+VERDICT_ORDER = ("supported", "contested", "contradicted", "unsupported",
+                 "confirmed", "refuted", "disputed", "unchecked")
+"""Known verdicts in the order a summary lists them; any other value follows, sorted."""
+
+
+def verdict_counts(positions) -> dict[str, int]:
+    """How many positions got each verdict, read from the positions frame's column."""
+    if positions is None or "verdict" not in getattr(positions, "columns", ()):
+        return {}
+    counts = positions["verdict"].dropna().astype(str).value_counts().to_dict()
+    order = [v for v in VERDICT_ORDER if v in counts] + sorted(
+        v for v in counts if v not in VERDICT_ORDER)
+    return {v: int(counts[v]) for v in order}
 
 
 class Progress:
@@ -190,8 +210,7 @@ def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput([Problem(str(path), None, None, f"not valid TOML: {exc}")]) \
-            from None
+        raise InvalidInput([toml_problem(str(path), text, exc)]) from None
     problems = [Problem(str(path), None, key, f"unknown setting, ignored (known: "
                         f"{', '.join(SETTINGS_KEYS)})", "warning")
                 for key in raw if key not in SETTINGS_KEYS]
@@ -200,6 +219,41 @@ def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
     if bad:
         raise InvalidInput(bad)
     return {k: raw[k] for k in SETTINGS_KEYS if k in raw}, text, problems
+
+
+_KEY = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+_TABLE = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def toml_problem(path: str, text: str, exc: Exception) -> Problem:
+    """A TOML syntax error in plain words, on its line: a key given twice names both lines."""
+    message = str(exc)
+    where = _WHERE.search(message)
+    line = int(where.group(1)) if where else None
+    detail = _WHERE.sub("", message)
+    if detail == "Illegal character '\\n'":
+        detail = 'a quoted text is not closed on its line (add the closing ")'
+    seen: dict[tuple[str, str], int] = {}
+    table = ""
+    for number, text_line in enumerate(text.splitlines(), start=1):
+        header = _TABLE.match(text_line)
+        if header:
+            table = header.group(1)
+            continue
+        key = _KEY.match(text_line)
+        if not key:
+            continue
+        name = key.group(1).strip("\"'")
+        first = seen.setdefault((table, name), number)
+        if first != number and (line is None or number == line):
+            return Problem(path, number, name, f"set twice (first on line {first}); keep "
+                           "one of the two lines")
+    if "Cannot overwrite" in detail or "Cannot declare" in detail:
+        detail = "a key or table is given twice; keep one"
+    column = f" (column {where.group(2)})" if where else ""
+    return Problem(path, line, None, f"not valid TOML{column}: {detail}; each line is "
+                   'key = "text", e.g. title = "My debate"')
 
 
 def build_brief(options: BuildOptions) -> BuildResult:
@@ -226,7 +280,8 @@ def build_brief(options: BuildOptions) -> BuildResult:
         progress.close()
     return BuildResult(outputs, False, time.perf_counter() - started,
                        warnings + assessment.evidence.warnings,
-                       len(assessment.positions), len(assessment.citations), assessment)
+                       len(assessment.positions), len(assessment.citations), assessment,
+                       verdict_counts(assessment.positions))
 
 
 def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> tuple:

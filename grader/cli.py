@@ -69,6 +69,35 @@ class Seconds(click.ParamType):
 
 EXISTING_FILE = InputFile()
 FORMATS = ("pdf", "html", "json", "md", "docx", "fhir")
+DEFAULT_CSV = "evidence.csv"
+
+
+class EvidenceFile(InputFile):
+    """An existing evidence file; a missing default says how to give one or start one."""
+
+    def convert(self, value, param, ctx):
+        if str(value) == DEFAULT_CSV and not Path(value).exists():
+            self.fail(f"no {DEFAULT_CSV} in this folder ({Path.cwd()}); give the evidence "
+                      f"file (e.g. grader {ctx.info_name if ctx else 'check'} my.csv), or "
+                      "start one with `grader init`", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def csv_argument(func):
+    """The evidence file argument: a CSV or .xlsx, ./evidence.csv when not given."""
+    return click.argument("csv", type=EvidenceFile(), default=DEFAULT_CSV)(func)
+
+
+def _check_sheet(sheet, *paths) -> None:
+    """--sheet names a worksheet: wrong usage when no input is a workbook (or a brief)."""
+    if sheet is None:
+        return
+    suffixes = {Path(p).suffix.lower() for p in paths}
+    if not suffixes & {".xlsx", ".xlsm", ".pdf"}:
+        names = ", ".join(str(p) for p in paths)
+        raise click.UsageError(f"--sheet {sheet!r} applies to .xlsx workbooks, and {names} "
+                               "is not one; drop --sheet")
+
 
 
 def _report_problems(problems) -> None:
@@ -118,7 +147,8 @@ def handle_errors(func):
 def input_options(func):
     """Options shared by every command that reads an evidence file."""
     func = click.option("--sheet", metavar="NAME",
-                        help="Worksheet of an .xlsx input (default: the first).")(func)
+                        help="Worksheet of an .xlsx input (default: the sheet whose "
+                             "header holds the required columns).")(func)
     return max_size_option(func)
 
 
@@ -146,7 +176,7 @@ def rubric_option(func):
 def brief_options(func):
     """The input and the options that shape a brief, shared by `build` and `watch`."""
     for option in reversed((
-        click.argument("csv", type=EXISTING_FILE, default="evidence.csv"),
+        csv_argument,
         click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                      default="out", show_default=True, help="Folder for the outputs."),
         click.option("--format", "formats", default="pdf", show_default=True,
@@ -172,6 +202,7 @@ def brief_options(func):
 def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=200_000):
     from grader.pipeline import assess
 
+    _check_sheet(sheet, csv)
     result = assess(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6),
                     max_rows=max_rows)
     _report_problems(result.evidence.warnings)
@@ -217,6 +248,7 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
     """
     from grader.build import BuildOptions, build_brief
 
+    _check_sheet(sheet, csv)
     options = BuildOptions(csv=csv, out_dir=out_dir, formats=formats, title=title,
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, since=since, force=force,
@@ -230,7 +262,7 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
 
 
 @main.command()
-@click.argument("csv", type=EXISTING_FILE)
+@csv_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Problems as lines, or as JSON records.")
 @rubric_option
@@ -264,7 +296,7 @@ def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
 
 
 @main.command()
-@click.argument("csv", type=EXISTING_FILE)
+@csv_argument
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Terminal table, the contract's JSON, or one CSV row "
                                       "per citation.")
@@ -292,7 +324,7 @@ def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
 
 @main.command()
 @click.argument("name", metavar="STUDY_OR_POSITION")
-@click.argument("csv", type=EXISTING_FILE, default="evidence.csv")
+@csv_argument
 @rubric_option
 @input_options
 @handle_errors
@@ -316,6 +348,9 @@ def explain(name, csv, rubric_path, sheet, max_size):
 def rubric(rubric_path):
     """Print the rubric in use (TOML), to copy and edit.
 
+    For the list of designs, their synonyms and starts, readable in a terminal, use
+    `grader designs`.
+
     \b
     Example:
       grader rubric > my-rubric.toml
@@ -323,6 +358,25 @@ def rubric(rubric_path):
     from grader.rubric import load_rubric
 
     click.echo(load_rubric(rubric_path).text, nl=False)
+
+
+@main.command()
+@rubric_option
+@handle_errors
+def designs(rubric_path):
+    """List the designs: id, label, start (per question where it differs), synonyms.
+
+    Each design also says which studies it fits ("a registry analysis", "an open-label
+    extension"); type its id or any synonym in the design column.
+
+    \b
+    Example:
+      grader designs | less
+    """
+    from grader.designs import listing
+    from grader.rubric import load_rubric
+
+    click.echo(listing(load_rubric(rubric_path)), nl=False)
 
 
 
@@ -390,6 +444,7 @@ def diff(old, new, fmt, rubric_path, sheet, max_size, max_rows):
     """
     from grader import diff as differ
 
+    _check_sheet(sheet, old, new)
     result = differ.diff_files(old, new, rubric=rubric_path, sheet=sheet,
                                max_bytes=int(max_size * 1e6), max_rows=max_rows)
     for version in (result.old, result.new):
@@ -404,13 +459,18 @@ def diff(old, new, fmt, rubric_path, sheet, max_size, max_rows):
 
 @main.command()
 @click.argument("brief", type=EXISTING_FILE)
-@click.option("-o", "--output", "output", required=True, metavar="FILE",
+@click.option("-o", "--output", "output", metavar="FILE",
               type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Where to write the attached file ('-' for standard output).")
+              help="Where to write the attached file ('-' for standard output); default: "
+                   "the attached file's own name, in the current folder.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @max_size_option
 @handle_errors
-def extract(brief, output, max_size):
+def extract(brief, output, force, max_size):
     """Write the evidence file attached to a brief PDF, byte for byte.
+
+    Without -o the file is written under its own name (e.g. evidence.csv) in the current
+    folder; an existing file is not overwritten without --force.
 
     \b
     Example:
@@ -418,12 +478,13 @@ def extract(brief, output, max_size):
     """
     from grader.extract import attached_evidence, extract_attached
 
-    if str(output) == "-":
+    if output is not None and str(output) == "-":
         _, data = attached_evidence(brief, int(max_size * 1e6))
         click.echo(data, nl=False)
         return
-    name, size = extract_attached(brief, output, int(max_size * 1e6))
-    click.echo(one_line(f"{brief}: wrote {name} ({size:,} bytes) to {output}"), err=True)
+    name, size, written = extract_attached(brief, output, force=force,
+                                           max_bytes=int(max_size * 1e6))
+    click.echo(one_line(f"{brief}: wrote {name} ({size:,} bytes) to {written}"), err=True)
 
 
 @main.command()
@@ -448,6 +509,7 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
     from grader.build import BuildOptions
     from grader.watch import watch as watch_loop
 
+    _check_sheet(sheet, csv)
     options = BuildOptions(csv=csv, out_dir=out_dir, formats=formats, title=title,
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, sheet=sheet,
@@ -485,6 +547,13 @@ def init(folder, force):
     \b
     Example:
       grader init ketamine-debate && cd ketamine-debate && grader build
+
+    `grader` must be on PATH: in grader's folder, activate its virtual
+    environment for this shell, or install it for your user:
+
+    \b
+      . .venv/bin/activate
+      pipx install .        # or: pip install --user .
     """
     from grader.scaffold import scaffold
 

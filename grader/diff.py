@@ -85,6 +85,7 @@ def brief_changes(old_path: Path, new: Assessment) -> dict:
     """The 'Changes since' section of a brief: old is rated with the new brief's rubric."""
     old = load_version(old_path, rubric=new.rubric)
     studies, positions = compare(old.assessment, new)
+    studies = [{**study, "what": field_changes(study)} for study in studies]
     return {"old": old.name, "old_sha12": old.sha256[:12], "studies": studies,
             "positions": positions}
 
@@ -132,28 +133,66 @@ def _compare_studies(old: Assessment, new: Assessment) -> list[dict]:
             out.append({"study_id": sid, "change": "added" if before is None else "removed",
                         "before": before, "after": after, "fields": []})
             continue
-        changed = {f for f in STUDY_FIELDS if fields_old[sid][f] != fields_new[sid][f]}
+        values = {f: [_json_value(fields_old[sid][f]), _json_value(fields_new[sid][f])]
+                  for f in STUDY_FIELDS if fields_old[sid][f] != fields_new[sid][f]}
+        changed = set(values)
         keys_old, keys_new = positions_old.get(sid, set()), positions_new.get(sid, set())
         if keys_old != keys_new:
             changed.add("position_id")
-        for key in keys_old & keys_new:
-            changed |= {f for f in CITATION_FIELDS if cited_old[key][f] != cited_new[key][f]}
+        for key in sorted(keys_old & keys_new):
+            for f in CITATION_FIELDS:
+                if cited_old[key][f] != cited_new[key][f]:
+                    changed.add(f)
+                    values.setdefault(f, [_json_value(cited_old[key][f]),
+                                          _json_value(cited_new[key][f])])
         if changed or before != after:
+            order = sorted(changed, key=_FIELD_ORDER.get)
             out.append({"study_id": sid, "change": "changed", "before": before,
-                        "after": after, "fields": sorted(changed, key=_FIELD_ORDER.get)})
+                        "after": after, "fields": order,
+                        "values": {f: values[f] for f in order if f in values}})
     return out
 
 
+def _json_value(value):
+    """A cell's value for the JSON diff: numbers as numbers, yes/no as booleans."""
+    if hasattr(value, "item"):  # a numpy scalar
+        value = value.item()
+    return value
+
+
+def shown_value(value) -> str:
+    """A changed attribute's value for people: yes/no, digits, '(blank)' for none."""
+    if value is None:
+        return "(blank)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def field_changes(study: dict) -> str:
+    """'stopped_early: no → yes, n: 240 → 8' (a field without values by its name)."""
+    values = study.get("values", {})
+    return ", ".join(f"{f}: {shown_value(values[f][0])} → {shown_value(values[f][1])}"
+                     if f in values else f for f in study["fields"])
+
+
+def _numbered(a: Assessment) -> dict[str, dict]:
+    """Each position's JSON record, with its number in the brief (P1, P2, …)."""
+    return {p["position_id"]: {**p, "number": i}
+            for i, p in enumerate(report.positions(a), start=1)}
+
+
 def _compare_positions(old: Assessment, new: Assessment) -> list[dict]:
-    p_old = {p["position_id"]: p for p in report.positions(old)}
-    p_new = {p["position_id"]: p for p in report.positions(new)}
+    p_old, p_new = _numbered(old), _numbered(new)
     out = []
     for pid in [*p_new, *(p for p in p_old if p not in p_new)]:
         before, after = p_old.get(pid), p_new.get(pid)
         if before and after and (before["verdict"], before["certainty"]) == (
                 after["verdict"], after["certainty"]):
             continue
-        out.append({"position_id": pid,
+        shown = after or before
+        out.append({"position_id": pid, "number": shown["number"],
+                    "position": shown.get("position"),
                     "change": "added" if not before else "removed" if not after else "changed",
                     "verdict_before": before["verdict"] if before else None,
                     "verdict_after": after["verdict"] if after else None,
@@ -199,7 +238,7 @@ def to_text(diff: Diff) -> str:
         lines.append(f"Studies: {_counts(diff.studies)}")
         for s, level in zip(diff.studies, levels, strict=True):
             lines.append(f"  {s['change']:<8} {s['study_id']:<{width}}  "
-                         f"{level:<{level_width}}  {', '.join(s['fields'])}".rstrip())
+                         f"{level:<{level_width}}  {field_changes(s)}".rstrip())
         lines.append("")
     if diff.positions:
         width = max(len(p["position_id"]) for p in diff.positions)
@@ -226,7 +265,7 @@ def to_markdown(diff: Diff) -> str:
         lines += ["| Study | Change | Certainty before → after | What changed |",
                   "|---|---|---|---|"]
         lines += [f"| {_cell(s['study_id'])} | {s['change']} | {word(s['before'])} → "
-                  f"{word(s['after'])} | {', '.join(s['fields'])} |" for s in diff.studies]
+                  f"{word(s['after'])} | {_cell(field_changes(s))} |" for s in diff.studies]
         lines.append("")
     if diff.positions:
         lines += ["| Position | Change | Verdict before → after | Certainty before → after |",
@@ -253,12 +292,16 @@ def summary(studies: list[dict], positions: list[dict], limit: int = 3) -> str:
     if len(studies) > limit:
         parts.append(f"{len(studies) - limit} other {_plural(len(studies) - limit, 'study')}")
     changed = [p for p in positions if p["change"] == "changed"]
-    verdicts = sum(p["verdict_before"] != p["verdict_after"] for p in changed)
+    moved = [p for p in changed if p["verdict_before"] != p["verdict_after"]]
+    verdicts = len(moved)
     certainties = len(changed) - verdicts
     added = sum(p["change"] == "added" for p in positions)
     removed = sum(p["change"] == "removed" for p in positions)
-    if verdicts:
-        parts.append(f"{verdicts} position {_plural(verdicts, 'verdict')} changed")
+    for p in moved[:limit]:
+        parts.append(f"{_position_name(p)} {p['verdict_before']} → {p['verdict_after']}")
+    if verdicts > limit:
+        rest = verdicts - limit
+        parts.append(f"{rest} other position {_plural(rest, 'verdict')} changed")
     if certainties:
         parts.append(f"{certainties} position {_plural(certainties, 'certainty')} changed")
     if added:
@@ -266,6 +309,15 @@ def summary(studies: list[dict], positions: list[dict], limit: int = 3) -> str:
     if removed:
         parts.append(f"{removed} {_plural(removed, 'position')} removed")
     return "; ".join(parts) or "no study or position changed"
+
+
+def _position_name(p: dict, width: int = 40) -> str:
+    """'P3 (HCQ lowers mortality…)': a position by its number and claim, else its id."""
+    if p.get("number") is None:
+        return f"position {p['position_id']}"
+    claim = " ".join(str(p.get("position") or p["position_id"]).split())
+    claim = claim if len(claim) <= width else claim[:width - 1].rstrip() + "…"
+    return f"P{p['number']} ({claim})"
 
 
 def _plural(count: int, noun: str) -> str:

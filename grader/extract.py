@@ -102,9 +102,37 @@ def attached_evidence(pdf: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[st
                                 "file")])
 
 
-def extract_attached(pdf: Path, out: Path,
-                     max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, int]:
-    """Write the brief's attached evidence file to out, atomically; return (name, size)."""
+_SPREADSHEET = frozenset({".xlsx", ".xlsm"})
+
+
+def _kind(suffix: str) -> str | None:
+    if suffix in _SPREADSHEET:
+        return "an .xlsx workbook"
+    if suffix in EVIDENCE_SUFFIXES:
+        return "a text (CSV) file"
+    return None
+
+
+def extract_attached(pdf: Path, out: Path | None = None, *, force: bool = False,
+                     max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, int, Path]:
+    """Write the brief's attached evidence file, atomically; return (name, size, path).
+
+    out None: the attached file's own name in the current folder, never overwriting an
+    existing file unless force. A workbook is never written to a .csv name (or a CSV to
+    an .xlsx name).
+    """
     name, data = attached_evidence(pdf, max_bytes)
+    if out is None:
+        out = Path(Path(name).name or "evidence.csv")
+        if out.exists() and not force:
+            raise InvalidInput([Problem(str(out), None, None,
+                f"already exists; not overwritten (pass --force to replace it, or "
+                f"-o FILE to write the attached {name} elsewhere)")])
+    attached, wanted = _kind(Path(name).suffix.lower()), _kind(Path(out).suffix.lower())
+    if attached and wanted and attached != wanted:
+        right = Path(out).with_suffix(Path(name).suffix.lower())
+        raise InvalidInput([Problem(str(pdf), None, None,
+            f"the attached file {name} is {attached}, but {out} names {wanted}; "
+            f"write it as -o {right}")])
     write_atomic(out, data)
-    return name, len(data)
+    return name, len(data), Path(out)

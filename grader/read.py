@@ -50,7 +50,7 @@ def read_table(path: str | Path, *, sheet: str | None = None,
     name = display or str(path)
     data = read_bounded(path, max_bytes, name)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = _read_xlsx(data, name, sheet)
+        table = _read_xlsx(data, name, sheet, max_bytes)
     else:
         _precheck_rows(data, name, max_rows)
         table = read_csv_bytes(data, name)
@@ -330,28 +330,164 @@ def _split_header(name: str, records: list[list[str]], lines: list[int],
                     warnings=warnings, header_line=lines[first])
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | None) -> RawTable:
+REQUIRED_COLUMNS = ("position_id", "position", "advocate", "study_id", "citation", "design",
+                    "stance")
+"""The contract's required columns: the sheet whose header holds them is the evidence."""
+_HEADER_SEARCH_ROWS = 100  # a header further down than this is not looked for
+_NO_CACHED_VALUE = object()  # a formula cell whose result the file does not store
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
     import openpyxl
 
+    _check_unzipped_sizes(data, name, max_bytes)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise InvalidInput([Problem(name, None, None,
             f"cannot open as an .xlsx workbook ({type(exc).__name__}); save it from the "
             "spreadsheet program as .xlsx, or export it as 'CSV UTF-8'")]) from None
-    if sheet is not None and sheet not in book.sheetnames:
+    try:
+        ws, warnings = _choose_sheet(book, name, sheet)
+        records, lines, problems = _sheet_records(ws, name)
+    finally:
+        book.close()
+    if problems:
+        raise InvalidInput(problems)
+    return _split_header(name, records, lines, warnings)
+
+
+def _check_unzipped_sizes(data: bytes, name: str, max_bytes: int) -> None:
+    """Every input limit holds for what the workbook unzips to, before anything unzips it."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip: openpyxl's refusal names the problem
+    for member in members:
+        if member.file_size > max_bytes:
+            raise InvalidInput([Problem(name, None, None,
+                f"unzips to {_size_text(member.file_size)} ({member.filename}), over the "
+                f"{_size_text(max_bytes)} limit; pass --max-size MB to raise it (e.g. "
+                f"--max-size {max(1, math.ceil(member.file_size / 1e6))})")])
+
+
+def _choose_sheet(book, name: str, sheet: str | None):
+    """The sheet to read and a warning saying which, when the workbook has several."""
+    names = book.sheetnames
+    listed = ", ".join(names)
+    cells = {ws.title: ws for ws in book.worksheets}  # chart sheets have no cells
+    if sheet is not None:
+        found = sheet if sheet in names else next(
+            iter([n for n in names if n.casefold() == sheet.casefold()][:1]), None)
+        if found is None:
+            raise InvalidInput([Problem(name, None, None,
+                f"no sheet named {sheet!r}; the sheets are: {listed}")])
+        if found not in cells:
+            raise InvalidInput([Problem(name, None, None,
+                f"sheet {found!r} is a chart, with no cells to read; pass --sheet with "
+                f"one of the sheets that hold cells: {', '.join(cells) or '(none)'}")])
+        return cells[found], []
+    if not cells:
         raise InvalidInput([Problem(name, None, None,
-            f"no sheet named {sheet!r}; the sheets are: {', '.join(book.sheetnames)}")])
-    ws = book[sheet] if sheet else book.worksheets[0]
-    records, lines = [], []
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        cells = [_xlsx_cell_text(v) for v in row]
-        while cells and cells[-1] == "":
-            cells.pop()
-        records.append(cells)
-        lines.append(number)  # iter_rows starts at row 1, blank leading rows included
-    book.close()
-    return _split_header(name, records, lines, [])
+            f"has no sheet with cells (the sheets are: {listed}); put the evidence table "
+            "on a worksheet")])
+    scores = {title: len(set(REQUIRED_COLUMNS) & set(_sheet_header(ws)))
+              for title, ws in cells.items()}
+    best = max(scores, key=lambda title: scores[title])  # the first of the best
+    if len(names) == 1:
+        return cells[best], []
+    if scores[best] == len(REQUIRED_COLUMNS):
+        said = f"read sheet {best!r}, whose header holds the required columns"
+    else:
+        said = (f"no sheet's header holds every required column "
+                f"({', '.join(REQUIRED_COLUMNS)}); read sheet {best!r}, the closest")
+    return cells[best], [Problem(name, None, None,
+        f"{said}; pass --sheet NAME to read another (the sheets are: {listed})", "warning")]
+
+
+def _sheet_header(ws) -> list[str]:
+    """The header names of a sheet: its first row with any text (or [] if none soon)."""
+    for number, (_, cells) in enumerate(_sheet_rows(ws), start=1):
+        texts = [normalize_name(_xlsx_cell_text(c["value"])) for c in cells
+                 if c["value"] is not None and c["value"] is not _NO_CACHED_VALUE]
+        if any(texts):
+            return texts
+        if number >= _HEADER_SEARCH_ROWS:
+            break
+    return []
+
+
+def _sheet_rows(ws):
+    """(row number, its stored cells) for the rows a sheet really holds.
+
+    Cells are read as stored, sparsely: the sheet's declared dimension (which a file can
+    set to A1:XFD1048576) is never used to pad rows or columns (issue 17).
+    """
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                stored = element.find(VALUE_TAG)
+                # An empty <v/> is a stored empty text only on a text formula (t="str").
+                if stored is None or not (stored.text or element.get("t") == "str"):
+                    cell["value"] = _NO_CACHED_VALUE
+            return cell
+
+    book = ws.parent
+    with ws._get_source() as source:
+        parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats,
+                        timedelta_formats=book._timedelta_formats)
+        yield from parser.parse()
+
+
+def _sheet_records(ws, name: str) -> tuple[list[list[str]], list[int], list[Problem]]:
+    """Each stored row as strings, the cell limits checked before a cell is used."""
+    from openpyxl.utils import get_column_letter
+
+    records, lines, problems = [], [], []
+    header: list[str] | None = None
+    for number, cells in _sheet_rows(ws):
+        row: dict[int, str] = {}
+        for cell in cells:
+            value, column = cell["value"], cell["column"]
+            ref = f"{ws.title}!{get_column_letter(column)}{number}"
+            if value is _NO_CACHED_VALUE:
+                named = header[column - 1] if header and column <= len(header) else None
+                problems.append(Problem(name, number, named or None,
+                    f"cell {ref} holds a formula whose value is not stored in the file; "
+                    "open and save the file in your spreadsheet program so the values "
+                    "are stored (or type the value)"))
+                continue
+            text = _xlsx_cell_text(value)
+            if len(text) > MAX_CELL_CHARS:
+                problems.append(Problem(name, number, None,
+                    f"cell {ref} is longer than {MAX_CELL_CHARS:,} characters; shorten it"))
+                continue
+            if text:
+                row[column] = text
+        if not row:
+            continue  # a blank row: skipped, as in a CSV
+        if header is None:
+            header = [normalize_name(row.get(c, "")) for c in range(1, max(row) + 1)]
+        elif max(row) > len(header):
+            # Far to the right of the header: report the cell, never pad up to it.
+            extra = sorted(c for c in row if c > len(header))
+            problems.append(Problem(name, number, None,
+                f"cell {ws.title}!{get_column_letter(extra[0])}{number} is outside the "
+                f"table (the header ends at column {get_column_letter(len(header))}); "
+                "delete it, or give its column a header"))
+            row = {c: v for c, v in row.items() if c <= len(header)}
+            if not row:
+                continue
+        records.append([row.get(c, "") for c in range(1, max(row) + 1)])
+        lines.append(number)
+    return records, lines, problems
 
 
 def _xlsx_cell_text(value: object) -> str:

@@ -66,21 +66,97 @@ The example rows show the patterns you need:
 - **An opinion piece** (`Critic2021`, an editorial): listed in the brief but never counted
   as evidence for or against (GRADE does not rate opinion).
 
-Required on every row: `position_id`, `study_id`, `stance`. Required once per position:
-`position`, `advocate`. Required once per study: `citation`, `design`. Every other column may
-be blank; a blank is "no information", never a downgrade. `grader rubric` shows the designs,
-their synonyms and the rules that derive each judgment; an explicit judgment in a column
-(`risk_of_bias`, `imprecision`, `indirectness`, ...) always wins over a derived one.
+Every column may be blank unless the table below says otherwise; a blank is "no
+information", never a downgrade. An explicit judgment in a column (`risk_of_bias`,
+`imprecision`, `indirectness`, ...) always wins over a derived one; `grader rubric` prints
+the rules that derive them. Values are case-insensitive, and spaces and hyphens count as
+underscores (`Usual care` is `usual_care`).
+
+{columns}
+
+{designs}
 
 ## Commands
 
-    grader check evidence.csv      # list every problem, FILE:LINE: column: message
+    grader check                   # list every problem, FILE:LINE: column: message
     grader build                   # out/brief.pdf (add --format pdf,html,json,md)
     grader watch                   # rebuild on every save; Ctrl-C to stop
+    grader designs                 # every design: synonyms, where it starts
     grader diff old.csv evidence.csv   # what changed between two versions
+
+Each command reads `evidence.csv` in this folder unless given another file. `grader` must
+be on PATH: activate grader's virtual environment (`. /path/to/grader/.venv/bin/activate`)
+or install it for your user (`pipx install /path/to/grader`).
 
 `grader.toml` in this folder holds the brief's title and the exchange it covers.
 """
+
+_REQUIRED = {"row": "every row", "group": "once per {level}", "no": ""}
+_KIND_VALUES = {
+    "slug": "lower-case letters, digits, `-` and `_` (e.g. `drug-x-works`)",
+    "study_id": "a letter, then letters, digits, `_`, `-` or `'` (e.g. `Williams2018`)",
+    "design": "a design id or synonym: see *Which design is my study?* below",
+    "bool": "`yes` / `no` (also true/false, y/n, 1/0)",
+    "doi": "`10.NNNN/…` (a `https://doi.org/` prefix is stripped)",
+}
+_TEXT_VALUES = {
+    "position": "one sentence: the claim",
+    "advocate": "who asserts it, e.g. `McIntyre et al.`",
+    "citation": "the full reference",
+    "characterization": "how the citing side described the study, quoted",
+    "notes": "free text, shown as a footnote",
+}
+
+
+def _values(column) -> str:
+    """What a column accepts, in words: from the vocabulary, never written twice."""
+    from grader.vocab import ENUM_ALIASES
+
+    if column.values:
+        text = ", ".join(f"`{v}`" for v in column.values)
+        by_target: dict[str, list[str]] = {}
+        for alias, target in ENUM_ALIASES.get(column.name, {}).items():
+            by_target.setdefault(target, []).append(alias)
+        if by_target:
+            text += " (also " + "; ".join(
+                f"{', '.join(aliases)} for `{target}`" for target, aliases in by_target.items()
+            ) + ")"
+        return text
+    if column.kind == "int":
+        least = f" ≥ {column.minimum}" if column.minimum is not None else ""
+        return f"a whole number{least}" + (", e.g. `2020`" if column.name == "year" else "")
+    return _KIND_VALUES.get(column.kind) or _TEXT_VALUES.get(column.name, "free text")
+
+
+def column_table() -> str:
+    """The GUIDE's table of every column, generated from grader.vocab.COLUMNS."""
+    lines = ["## Columns", "", "| column | describes | required | values |",
+             "|---|---|---|---|"]
+    for c in COLUMNS:
+        required = _REQUIRED.get(c.required, c.required).format(level=c.level) or "no"
+        lines.append(f"| `{c.name}` | {c.level} | {required} | "
+                     f"{_values(c).replace('|', '/')} |")
+    return "\n".join(lines)
+
+
+def design_picker(rubric=None) -> str:
+    """The GUIDE's 'which design is my study?' table, generated from the rubric file."""
+    from grader.designs import picker, start_text
+    from grader.rubric import load_rubric
+
+    rubric = rubric or load_rubric()
+    lines = ["## Which design is my study?", "",
+             "| if your study is … | write | starts at |", "|---|---|---|"]
+    for example, design_id in picker(rubric):
+        lines.append(f"| {example} | `{design_id}` | {start_text(rubric, design_id)} |")
+    lines += ["", "`grader designs` lists every design with its synonyms; a synonym is "
+              "accepted as it is and read as the design it names."]
+    return "\n".join(lines)
+
+
+def guide_text(rubric=None) -> str:
+    """GUIDE.md: how to fill in the table, with its columns and designs generated."""
+    return STARTER_GUIDE.format(columns=column_table(), designs=design_picker(rubric))
 
 
 def starter_csv() -> str:
@@ -97,7 +173,7 @@ def starter_csv() -> str:
 
 STARTER_FILES = {
     "evidence.csv": starter_csv,
-    "GUIDE.md": lambda: STARTER_GUIDE,
+    "GUIDE.md": guide_text,
     "grader.toml": lambda: STARTER_SETTINGS,
 }
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from grader import numbers
 from grader.errors import InvalidInput, Problem
 from grader.read import RawTable
 from grader.rubric import Rubric
@@ -49,6 +51,7 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     raw = frame
     frame, distinct = _normalize(frame, rubric)
     problems += _cell_problems(distinct, raw, table.path, rubric)
+    problems += _date_warnings(raw, table.path)
     frame, group_problems = _inherit(frame, distinct, table.path)
     problems += group_problems
     problems = _unattached(frame, problems, table.path)
@@ -88,12 +91,21 @@ def _check_header(table: RawTable) -> tuple[list[str], list[Problem]]:
         seen.add(name)
         if name not in COLUMN:
             problems.append(Problem(table.path, table.header_line, name,
-                "unknown column, ignored", "warning"))
+                "unknown column, ignored" + _suffix(_column_hint(name, table.header)),
+                "warning"))
     for column in COLUMNS:
         if column.required != "no" and column.name not in seen:
             problems.append(Problem(table.path, table.header_line, column.name,
                 "required column is missing from the header"))
     return [n for n in table.header if n in COLUMN], problems
+
+
+def _column_hint(name: str, header: list[str]) -> str:
+    """'did you mean stance?' for an unknown header name close to a missing column."""
+    from grader.suggest import close_matches, did_you_mean
+
+    return did_you_mean(close_matches(name, [c.name for c in COLUMNS
+                                             if c.name not in header])[:2])
 
 
 def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -128,6 +140,7 @@ Distinct = dict[str, tuple[np.ndarray, np.ndarray]]
 def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Distinct]:
     """Trim cells, blank → NA, and spell enumerations, yes/no and DOIs canonically."""
     out, distinct = {}, {}
+    marks = _number_marks(frame)
     for column in COLUMNS:
         # Each distinct spelling is normalised once and spread back over the rows: a
         # column repeats a few values over thousands of rows (vectorised, issue #7).
@@ -145,13 +158,48 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Disti
         if column.kind == "doi":
             s = s.str.replace(_DOI_PREFIXES, "", regex=True, case=False)
         if column.kind == "int":
-            s = s.str.replace(r"(?<=\d)[,_ ](?=\d{3}\b)", "", regex=True)
+            s = _whole_numbers(s, column, marks)
         # Spellings that normalise alike share one code from here on.
         same, values = pd.factorize(s.to_numpy(dtype=object))
         codes = np.append(same, -1)[codes]  # a blank cell (-1) stays blank
         distinct[column.name] = codes, np.asarray(values, dtype=object)
         out[column.name] = np.append(distinct[column.name][1], pd.NA)[codes]
     return pd.DataFrame(out, index=frame.index, dtype=object), distinct
+
+
+def _number_marks(frame: pd.DataFrame) -> numbers.Marks:
+    """Which marks group thousands in this file, from all its number cells (numbers.py)."""
+    cells = [frame[c.name].to_numpy(dtype=object) for c in COLUMNS if c.kind == "int"]
+    return numbers.file_marks(pd.unique(np.concatenate(cells)) if cells else [])
+
+
+def _whole_numbers(s: pd.Series, column: Column, marks: numbers.Marks) -> pd.Series:
+    """Distinct number cells as digits: grouped thousands joined, a date's year taken."""
+    def one(text):
+        if pd.isna(text):
+            return text
+        if column.name == "year":
+            text = numbers.date_year(text) or text
+        return numbers.whole_number(text, marks)
+
+    return s.map(one, na_action="ignore")
+
+
+def _date_warnings(raw: pd.DataFrame, path: str) -> list[Problem]:
+    """A date in a year cell is read as its year, with a warning on its line."""
+    if "year" not in raw:
+        return []
+    values = raw["year"].to_numpy(dtype=object)
+    dated = {v: year for v in pd.unique(values) if isinstance(v, str)
+             and (year := numbers.date_year(v.strip()))}
+    if not dated:
+        return []
+    where = pd.Series(values).isin(list(dated)).to_numpy()
+    return [Problem(path, int(line), "year",
+                    f"{_shown(text.strip())} is a date; read as its year, {dated[text]} "
+                    "(type the year alone, or format the cell as a number, to silence this)",
+                    "warning")
+            for line, text in zip(raw.index.to_numpy()[where], values[where], strict=True)]
 
 
 def _schema(rubric: Rubric) -> pa.DataFrameSchema:
@@ -241,19 +289,14 @@ def _cell_message(column: Column, check: str, value: object, rubric: Rubric) -> 
         return (f"{shown} is not a valid study id: start with a letter, then letters, "
                 "digits, _, - or ' (e.g. Williams2018)")
     if check == "enum":
-        return f"{shown} is not allowed; use one of: {', '.join(column.values)}"
+        return f"{shown} is not allowed; use one of: {', '.join(column.values)}" + \
+            _suffix(_enum_hint(column, str(value)))
     if check == "design":
-        return (f"{shown} is not a known design; use one of: {', '.join(rubric.designs)} "
-                "(see `grader rubric` for accepted synonyms)")
+        return _design_message(shown, str(value), rubric)
     if check == "bool":
         return f"{shown} is not yes or no; use yes/no (or true/false, y/n, 1/0)"
     if check == "int":
-        text = str(value)
-        if text.startswith("-"):
-            return f"{shown} is negative; a whole number ≥ {column.minimum or 0} is needed"
-        if any(ch in text for ch in ".,/") and text.replace(".", "", 1).isdigit():
-            return f"{shown} is not a whole number; round it or leave the cell blank"
-        return f"{shown} is not a whole number; write digits only (e.g. 240) or leave it blank"
+        return _number_message(column, str(value), shown)
     if check == "minimum":
         return f"{shown} is too small; the least allowed is {column.minimum}"
     if check == "maximum":
@@ -265,9 +308,50 @@ def _cell_message(column: Column, check: str, value: object, rubric: Rubric) -> 
     return f"{shown} fails check {check}"
 
 
+def _suffix(hint: str) -> str:
+    return f"; {hint}" if hint else ""
+
+
+def _enum_hint(column: Column, value: str) -> str:
+    """'did you mean opposes?' for a value (or an alias) one small edit away."""
+    from grader.suggest import close_matches, did_you_mean
+
+    spellings = {**{v: v for v in column.values}, **ENUM_ALIASES.get(column.name, {})}
+    return did_you_mean(close_matches(value, spellings)[:3])
+
+
+def _design_message(shown: str, value: str, rubric: Rubric) -> str:
+    """An unknown design: the close ones, and where to see them all (never all on one line)."""
+    from grader.designs import hint
+
+    found = hint(value, rubric)
+    listed = (f"`grader designs` lists the {len(rubric.designs)} designs with their synonyms "
+              "and what each fits")
+    return f"{shown} is not a known design; " + (f"{found} ({listed})" if found else listed)
+
+
+def _number_message(column: Column, text: str, shown: str) -> str:
+    """Why a number cell is not a whole number, and what to type instead (never 'round')."""
+    if text.startswith("-"):
+        return f"{shown} is negative; a whole number ≥ {column.minimum or 0} is needed"
+    readings = numbers.ambiguous(text)
+    if readings:
+        grouped, decimal = readings
+        mark = "," if "," in text else "."
+        return (f"{shown} could be read two ways: {grouped} (with '{mark}' separating "
+                f"thousands) or {decimal} (with '{mark}' as the decimal mark); write the "
+                f"number as digits only "
+                f"(e.g. {grouped}) or leave the cell blank")
+    if re.fullmatch(r"\d*[.,]\d+", text):
+        return (f"{shown} is not a whole number; {column.name} takes a whole number: write "
+                "it as digits only (e.g. 240) or leave the cell blank")
+    return f"{shown} is not a whole number; write digits only (e.g. 240) or leave it blank"
+
+
 def _shown(value: object, limit: int = 60) -> str:
+    """A cell's text quoted for a message, invisible characters shown as <U+XXXX>."""
     text = str(value)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    return "'" + numbers.visible(text if len(text) <= limit else text[:limit] + "…") + "'"
 
 
 def _inherit(frame: pd.DataFrame, distinct: Distinct,
@@ -300,12 +384,57 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
             frame[column.name] = np.append(np.asarray(uniques, dtype=object), pd.NA)[filled]
             distinct[column.name] = filled, uniques
             if column.required == "group":
-                for g in np.flatnonzero((first_given < 0) & (first_row >= 0)):
-                    i = first_row[g]
-                    problems.append(Problem(path, int(lines[i]), column.name,
-                        f"{level} {keys[i]} has no {column.name} on any of its rows; "
-                        "give it on at least one"))
-    return frame, problems
+                problems += _missing_in_group(level, key, column.name, group, first_row,
+                                              first_given, keys, lines, path)
+    return frame, list(dict.fromkeys(problems))
+
+
+_MAX_ID_COMPARISONS = 100_000
+"""Typo suggestions compare each incomplete id with each complete one; beyond this many
+pairs (a file of thousands of broken rows) the messages go without suggestions."""
+
+
+def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
+                      first_row: np.ndarray, first_given: np.ndarray, keys: np.ndarray,
+                      lines: np.ndarray, path: str) -> list[Problem]:
+    """A group without a required column; 'did you mean …?' when its id is a typo.
+
+    An id one small edit from an id that gives the column is most likely a typo of it:
+    the message names it, on the line of whichever of the two ids has fewer rows.
+    """
+    from grader.suggest import close_matches, did_you_mean
+
+    missing = np.flatnonzero((first_given < 0) & (first_row >= 0))
+    if not len(missing):
+        return []
+    complete = {keys[first_row[g]]: g for g in np.flatnonzero(first_given >= 0)}
+    if len(missing) * len(complete) > _MAX_ID_COMPARISONS:
+        complete = {}  # too many to compare: the plain message, without a suggestion
+    sizes = np.bincount(group[group >= 0], minlength=len(first_row))
+    problems = []
+    for g in missing:
+        i = first_row[g]
+        close = close_matches(keys[i], list(complete))[:1] if complete else []
+        if not close:
+            problems.append(Problem(path, int(lines[i]), column,
+                f"{level} {keys[i]} has no {column} on any of its rows; "
+                "give it on at least one"))
+            continue
+        other = close[0]
+        if sizes[complete[other]] >= sizes[g]:  # this id is the odd one out: a typo
+            problems.append(Problem(path, int(lines[i]), column,
+                f"{level} {keys[i]} has no {column} on any of its rows; "
+                f"{did_you_mean([other])} (if not, give it on at least one row)"))
+            continue
+        typo_lines = lines[group == complete[other]]
+        shown_lines = ", ".join(str(n) for n in lines[group == g][:5])
+        problems.append(Problem(path, int(lines[i]), column,
+            f"{level} {keys[i]} has no {column} on any of its rows; line "
+            f"{typo_lines[0]} gives it for {other}, which looks like a typo of {keys[i]}"))
+        problems += [Problem(path, int(n), key,
+                     f"{_shown(other)} looks like a typo: {did_you_mean([keys[i]])} "
+                     f"({keys[i]} is on lines {shown_lines})") for n in typo_lines]
+    return problems
 
 
 def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:

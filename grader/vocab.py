@@ -125,15 +125,30 @@ COLUMN = {c.name: c for c in COLUMNS}
 
 ENUM_ALIASES = {
     "blinded": {"yes": "double", "no": "none", "open": "none", "open_label": "none",
-                "unblinded": "none", "double_blind": "double", "single_blind": "single"},
+                "unblinded": "none", "not_blinded": "none", "double_blind": "double",
+                "double_blinded": "double", "single_blind": "single",
+                "single_blinded": "single"},
     "control": {"standard_of_care": "usual_care", "soc": "usual_care",
-                "treatment_as_usual": "usual_care"},
-    "stance": {"for": "supports", "against": "opposes", "support": "supports",
-               "oppose": "opposes"},
+                "standard_care": "usual_care", "treatment_as_usual": "usual_care",
+                "tau": "usual_care", "usual": "usual_care",
+                "active_comparator": "active", "no_control": "none",
+                "uncontrolled": "none"},
+    "species": {"humans": "human", "patients": "human", "people": "human",
+                **dict.fromkeys(("animals", "mouse", "mice", "rat", "rats", "macaque",
+                                 "macaques", "monkey", "monkeys", "primate", "primates",
+                                 "non_human_primate", "rodent", "rodents", "pig", "pigs",
+                                 "dog", "dogs", "rabbit", "rabbits", "hamster", "hamsters",
+                                 "ferret", "ferrets", "zebrafish", "sheep"), "animal"),
+                **dict.fromkeys(("invitro", "cells", "cell_culture", "cell_line",
+                                 "cell_lines", "tissue", "ex_vivo"), "in_vitro")},
+    "stance": {"support": "supports", "supporting": "supports", "for": "supports",
+               "pro": "supports", "oppose": "opposes", "opposing": "opposes",
+               "against": "opposes", "con": "opposes", "contradicts": "opposes"},
     "stopped_early": {"true": "yes", "y": "yes", "1": "yes", "false": "no", "n": "no",
                       "0": "no", "slow_accrual": "accrual", "poor_accrual": "accrual"},
 }
-"""Contract-level spellings that map onto an enumeration value."""
+"""Contract-level spellings that map onto an enumeration value (normalised: lower case,
+spaces and hyphens as underscores). Common laboratory species read as `animal`."""
 
 TRUE_WORDS = frozenset({"yes", "true", "y", "1"})
 FALSE_WORDS = frozenset({"no", "false", "n", "0"})

@@ -71,11 +71,11 @@ def test_invalid_input_exits_1(runner, write_csv, command):
     ["rubric", "--rubric", "{missing}"],
     ["build", "{missing}"],
     ["build", "{dir}"],
-    ["check"],
+    ["check", "{csv}", "--sheet", "Evidence"],
     ["nonsense"],
 ], ids=["unknown-option", "unknown-format", "missing-rubric", "check-missing",
         "score-missing", "check-dir", "score-dir", "rubric-dir", "rubric-missing",
-        "build-missing", "build-dir", "no-argument", "unknown-command"])
+        "build-missing", "build-dir", "sheet-on-csv", "unknown-command"])
 def test_wrong_usage_exits_2(runner, valid_csv, tmp_path, args):
     values = {"csv": str(valid_csv), "missing": str(tmp_path / "nowhere.csv"),
               "dir": str(tmp_path)}

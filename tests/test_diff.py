@@ -34,9 +34,9 @@ NEW = ("".join(line for line in OLD.splitlines(keepends=True) if "Critic2021" no
 
 STUDIES = [
     {"study_id": "Trial2020", "change": "changed", "before": "moderate", "after": "low",
-     "fields": ["n"]},
+     "fields": ["n"], "values": {"n": [240, 8]}},
     {"study_id": "Cohort2019", "change": "changed", "before": "low", "after": "low",
-     "fields": ["notes"]},
+     "fields": ["notes"], "values": {"notes": [None, "Registry data."]}},
     {"study_id": "Yoon2019", "change": "added", "before": None, "after": "very_low",
      "fields": []},
     {"study_id": "Critic2021", "change": "removed", "before": "not_rated", "after": None,
@@ -45,9 +45,12 @@ STUDIES = [
 # Contract v2 (§4.2): the opposing cohort and case series are lower-tier evidence beside the
 # trial, so both positions stay supported; only the trial's certainty moves.
 POSITIONS = [
-    {"position_id": "drug-x-works", "change": "changed", "verdict_before": "supported",
+    {"position_id": "drug-x-works", "number": 1,
+     "position": "Drug X relieves condition Y better than placebo.",
+     "change": "changed", "verdict_before": "supported",
      "verdict_after": "supported", "before": "moderate", "after": "low"},
-    {"position_id": "drug-x-safe", "change": "changed", "verdict_before": "supported",
+    {"position_id": "drug-x-safe", "number": 2, "position": "Drug X is safe for long-term use.",
+     "change": "changed", "verdict_before": "supported",
      "verdict_after": "supported", "before": "low", "after": "very_low"},
 ]
 
@@ -97,7 +100,9 @@ def test_unchanged_positions_are_left_out(tmp_path):
     result = diff.diff_files(tmp_path / "old.csv", tmp_path / "new.csv")
     assert result.studies == [{"study_id": "Trial2020", "change": "changed",
                                "before": "moderate", "after": "moderate",
-                               "fields": ["characterization"]}]
+                               "fields": ["characterization"],
+                               "values": {"characterization": ["a definitive trial",
+                                                               "the best trial"]}}]
     assert result.positions == []
 
 
@@ -106,13 +111,15 @@ def test_added_and_removed_positions(tmp_path):
     (tmp_path / "old.csv").write_text("".join(old[:3]), encoding="utf-8")  # drug-x-works only
     (tmp_path / "new.csv").write_text(OLD, encoding="utf-8")
     forward = diff.diff_files(tmp_path / "old.csv", tmp_path / "new.csv")
-    assert forward.positions == [{"position_id": "drug-x-safe", "change": "added",
+    assert forward.positions == [{"position_id": "drug-x-safe", "number": 2,
+                                  "position": "Drug X is safe for long-term use.",
+                                  "change": "added",
                                   "verdict_before": None, "verdict_after": "supported",
                                   "before": None, "after": "low"}]
     # Trial2020 is now cited on a second position too.
     assert forward.studies[0] == {"study_id": "Trial2020", "change": "changed",
                                   "before": "moderate", "after": "moderate",
-                                  "fields": ["position_id"]}
+                                  "fields": ["position_id"], "values": {}}
     backward = diff.diff_files(tmp_path / "new.csv", tmp_path / "old.csv")
     assert [(p["position_id"], p["change"], p["verdict_after"]) for p in backward.positions] \
         == [("drug-x-safe", "removed", None)]
@@ -134,7 +141,8 @@ def test_brief_changes_has_exactly_the_keys_the_template_uses(versions):
     changes = diff.brief_changes(old, assess(new))
     assert changes == {"old": "old.csv",
                        "old_sha12": hashlib.sha256(old.read_bytes()).hexdigest()[:12],
-                       "studies": STUDIES, "positions": POSITIONS}
+                       "studies": [{**s, "what": diff.field_changes(s)} for s in STUDIES],
+                       "positions": POSITIONS}
 
 
 def test_summary_line_for_watch():
@@ -144,7 +152,10 @@ def test_summary_line_for_watch():
     assert diff.summary(STUDIES[:1], POSITIONS[:1]) == \
         "Trial2020 changed (moderate → low); 1 position certainty changed"
     verdict_moved = {**POSITIONS[0], "verdict_after": "contested"}
-    assert diff.summary([], [verdict_moved]) == "1 position verdict changed"
+    assert diff.summary([], [verdict_moved]) == \
+        "P1 (Drug X relieves condition Y better than…) supported → contested"
+    many = [{**verdict_moved, "number": i} for i in range(1, 6)]
+    assert diff.summary([], many).endswith("; 2 other position verdicts changed")
     assert diff.summary([], []) == "no study or position changed"
 
 
@@ -160,8 +171,8 @@ def test_diff_text(runner, versions):
     assert lines[0] == f"old: {old} (sha256 {sha})"
     assert lines[3:] == [
         "Studies: 1 added, 1 removed, 2 changed",
-        "  changed  Trial2020   moderate → low  n",
-        "  changed  Cohort2019  low → low       notes",
+        "  changed  Trial2020   moderate → low  n: 240 → 8",
+        "  changed  Cohort2019  low → low       notes: (blank) → Registry data.",
         "  added    Yoon2019    — → very low",
         "  removed  Critic2021  not rated → —",
         "",
@@ -177,7 +188,7 @@ def test_diff_markdown(runner, versions):
     md = result.stdout
     assert md.startswith("## Changes since old.csv\n")
     assert "| Study | Change | Certainty before → after | What changed |" in md
-    assert "| Trial2020 | changed | moderate → low | n |" in md
+    assert "| Trial2020 | changed | moderate → low | n: 240 → 8 |" in md
     assert "| drug-x-safe | changed | supported → supported | low → very low |" in md
 
 
@@ -260,11 +271,13 @@ def test_build_since_adds_the_changes_section(runner, versions, tmp_path):
         in _text(section)
     tables = list(section.query_all("table.diff"))
     studies = [[_text(td) for td in tr.query_all("td")] for tr in tables[0].query_all("tbody tr")]
-    assert studies[0] == ["Trial2020", "changed", "Moderate → Low", "n"]
+    assert studies[0] == ["Trial2020", "changed", "Moderate → Low", "n: 240 → 8"]
     assert [row[0] for row in studies] == ["Trial2020", "Cohort2019", "Yoon2019", "Critic2021"]
     positions = [[_text(td) for td in tr.query_all("td")]
                  for tr in tables[1].query_all("tbody tr")]
-    assert positions[1] == ["drug-x-safe", "changed", "supported → supported", "Low → Very low"]
+    # Positions by their number and claim, as the rest of the brief names them.
+    assert positions[1] == ["P2 Drug X is safe for long-term use.", "changed",
+                            "supported → supported", "Low → Very low"]
 
 
 def test_build_since_a_brief_pdf(runner, old_brief, versions, tmp_path):

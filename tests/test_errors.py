@@ -55,7 +55,7 @@ def test_messages_say_what_is_wrong_and_what_is_allowed(runner, bad_csv):
     for expected in [
         f"{bad_csv}:3: stance: 'maybe' is not allowed; use one of: supports, opposes",
         f"{bad_csv}:3: position_id: 'Bad ID' is not a valid id",
-        f"{bad_csv}:6: design: 'banana' is not a known design; use one of: rct,",
+        f"{bad_csv}:6: design: 'banana' is not a known design; `grader designs` lists the",
         f"{bad_csv}:6: claimed_certainty: 'certain' is not allowed; use one of: high, "
         "moderate, low, very_low",
         f"{bad_csv}:6: n: '-3' is negative",

@@ -112,7 +112,7 @@ def test_damaged_pdf_is_invalid_input(runner, tmp_path):
     assert not (tmp_path / "x.csv").exists()
 
 
-@pytest.mark.parametrize("args", [["extract"], ["extract", "BRIEF"],
+@pytest.mark.parametrize("args", [["extract"], ["extract", "BRIEF", "-o"],
                                   ["extract", "missing.pdf", "-o", "x.csv"],
                                   ["extract", "BRIEF", "-o", "FOLDER"]])
 def test_wrong_usage_exits_2(runner, brief, tmp_path, args):

@@ -86,7 +86,7 @@ def test_grader_build_accepts_the_starter_as_is(runner, debate, monkeypatch):
     assert (check.exit_code, check.stderr) == (0, "")  # no warnings either
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.startswith("built out/brief.pdf: 2 positions, 4 citations")
+    assert result.stderr.startswith("built out/brief.pdf: 2 positions: 2 supported; 4 citations")
     reader = pypdf.PdfReader(debate / "out" / "brief.pdf")
     settings = tomllib.loads((debate / "grader.toml").read_text("utf-8"))
     assert reader.metadata.title == settings["title"]

@@ -64,7 +64,7 @@ def _break_rubric(project):
 
 def _break_settings(project):
     (project / "grader.toml").write_text('title = "unclosed\n', encoding="utf-8")
-    return [], "grader.toml: not valid TOML:"
+    return [], "grader.toml:1: not valid TOML"
 
 
 def _break_template(project):

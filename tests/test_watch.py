@@ -97,8 +97,8 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     csv = options.csv
     first = watcher.next()
     assert first.ok and not first.result.skipped
-    assert re.fullmatch(f"{STAMP} built {re.escape(_names(options))}: 2 positions, "
-                        r"4 citations \(\d+\.\d s\)", first.message)
+    assert re.fullmatch(f"{STAMP} built {re.escape(_names(options))}: 2 positions: "
+                        r"2 supported; 4 citations \(\d+\.\d s\)", first.message)
 
     csv.write_text(SMALL, encoding="utf-8")
     second = watcher.next()
@@ -113,8 +113,8 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     third = watcher.next()
     assert not third.ok
     assert [str(p) for p in third.problems] == [
-        f"{csv}:2: design: 'rtc' is not a known design; use one of: "
-        + str(third.problems[0]).split("use one of: ")[1]]
+        f"{csv}:2: design: 'rtc' is not a known design; did you mean rct? (`grader "
+        "designs` lists the 24 designs with their synonyms and what each fits)"]
     assert third.message.endswith(f" 1 problem in {csv}; kept the previous {_names(options)} "
                                   "(fix and save again)")
     assert _outputs(options) == good  # a bad save never costs the last good brief
@@ -217,7 +217,8 @@ def test_cli_watch_reports_each_save_and_ctrl_c_exits_0(project):
     reader.start()
     try:
         first = lines.get(timeout=30)
-        assert re.match(f"{STAMP} built out/brief.json: 2 positions, 4 citations", first)
+        assert re.match(f"{STAMP} built out/brief.json: 2 positions: 2 supported; "
+                        "4 citations", first)
         (project / "evidence.csv").write_text(BROKEN, encoding="utf-8")
         second = lines.get(timeout=15)
         assert second.rstrip().endswith("1 problem in evidence.csv; kept the previous "
