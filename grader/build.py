@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import stat
 import re
+import stat
 import sys
 import threading
 import time

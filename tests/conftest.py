@@ -59,3 +59,30 @@ def write_csv(tmp_path):
 def rows():
     """The make_rows helper: rows(dict, ...) → CSV text of valid citations."""
     return make_rows
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_renderer_warnings(request):
+    """Fail a test on any WeasyPrint warning it did not declare (as WeasyPrint's assert_no_logs).
+
+    A test that provokes warnings on purpose (a refused URL, say) is marked
+    ``@pytest.mark.renderer_warnings`` and checks them itself.
+    """
+    import logging
+
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if records and not request.node.get_closest_marker("renderer_warnings"):
+        pytest.fail("unexpected WeasyPrint warnings:\n" + "\n".join(
+            f"  {r.levelname}: {r.getMessage()}" for r in records[:10]), pytrace=False)
