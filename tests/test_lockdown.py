@@ -161,6 +161,7 @@ h1::before {{ content: url(gopher://{at}/content); }}
     return folder
 
 
+@pytest.mark.renderer_warnings  # the refusals are the point: the test checks them
 def test_a_hostile_templates_folder_fetches_nothing_and_refusals_are_logged(
         tmp_path, no_connections, caplog):
     at = no_connections.address
