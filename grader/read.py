@@ -497,5 +497,5 @@ def _xlsx_cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return unicodedata.normalize("NFC", str(value))  # as CSV text is (issue 17 item 14)
 

@@ -296,3 +296,16 @@ def test_diff_between_two_workbooks(runner, tmp_path):
     assert json.loads(result.stdout)["studies"] == [
         {"study_id": "Trial2020", "change": "changed", "before": "moderate", "after": "low",
          "fields": ["n"], "values": {"n": [240, 8]}}]
+
+
+def test_nfc_and_nfd_spellings_in_a_workbook_are_one_value(tmp_path):
+    import unicodedata
+
+    nfc = "Schätzberg"
+    rows = [list(r) for r in ROWS]
+    rows[1][HEADER.index("advocate")] = nfc
+    rows[2][HEADER.index("advocate")] = unicodedata.normalize("NFD", nfc)
+    rows[2][HEADER.index("position_id")] = rows[1][HEADER.index("position_id")]
+    a = assess(write_xlsx(tmp_path / "e.xlsx", rows))  # no conflict between the spellings
+    works = a.citations[a.citations["position_id"] == rows[1][HEADER.index("position_id")]]
+    assert set(works["advocate"]) == {nfc}
