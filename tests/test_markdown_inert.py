@@ -68,10 +68,14 @@ def test_brief_md_has_one_row_per_citation_and_nothing_active(tmp_path, rows):
     assert result.exit_code == 0, result.output
     md = (out / "brief.md").read_text(encoding="utf-8")
     html = render(md)
-    # The template's own headings only: "# title", "## Bottom line", "## P1.", "## Methods".
-    assert len(re.findall(r"<h[1-6]>", html)) == 4, html
+    # The template's own headings only: "# title", "## Bottom line", "## P1.",
+    # "## References", "## Methods".
+    assert len(re.findall(r"<h[1-6]>", html)) == 5, html
+    # Footnotes and references are paragraphs: nothing in brief.md is a list, a link, an
+    # image or code, so no cell can open one.
     assert not re.search(r"<(a(?! href=\"mailto:)|img|script|ul|ol|li|pre|code|hr)\b", html), \
         html
-    # One table of positions (one row), one of citations (a row per citation).
+    # One table of positions (one row), one of citations: the body row and a row per
+    # citation (contract v2: each section's table starts with its body of evidence).
     tables = re.findall(r"<table>.*?</table>", html, re.S)
-    assert [t.count("<tr>") - 1 for t in tables] == [1, len(HOSTILE)]
+    assert [t.count("<tr>") - 1 for t in tables] == [1, len(HOSTILE) + 1]
