@@ -43,7 +43,7 @@ class BuildOptions:
     max_bytes: int = 200_000_000
     progress: bool = False
     template_timeout: float = 60.0  # seconds for templates given with --templates
-    max_rows: int = 200_000  # citation rows accepted (grader.read.DEFAULT_MAX_ROWS)
+    max_rows: int = 10_000  # citation rows accepted (grader.read.DEFAULT_MAX_ROWS)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.read import DEFAULT_MAX_ROWS
 from grader.safe_text import lines, one_line
 
 
@@ -162,7 +163,7 @@ def max_size_option(func):
 def rows_option(func):
     """--max-rows N: the citation-row limit, checked before anything is rated."""
     return click.option("--max-rows", "max_rows", type=click.IntRange(min=1),
-                        default=200_000, show_default=True, metavar="N",
+                        default=DEFAULT_MAX_ROWS, show_default=True, metavar="N",
                         help="Refuse evidence files with more citation rows than this.")(func)
 
 
@@ -199,7 +200,7 @@ def brief_options(func):
     return func
 
 
-def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=200_000):
+def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS):
     from grader.pipeline import assess
 
     _check_sheet(sheet, csv)

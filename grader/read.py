@@ -18,7 +18,7 @@ from grader.errors import InvalidInput, Problem
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 # Citation rows accepted by default: rating, the brief's context and WeasyPrint grow with
 # them, and at this size a build stays well inside 2 GB (issue 17); --max-rows raises it.
-DEFAULT_MAX_ROWS = 200_000
+DEFAULT_MAX_ROWS = 10_000
 MAX_CELL_CHARS = 1_000_000
 _FALLBACK_ENCODING = "cp1252"
 

@@ -84,9 +84,11 @@ def test_hostile_cells(tmp_path_factory, free, checked):
         options=Options.CMARK_OPT_UNSAFE)
     assert not ACTIVE.search(html), html
     tables = re.findall(r"<table>.*?</table>", html, re.S)
-    # The positions table, then one table per position with one row per citation.
-    assert [t.count("<tr>") - 1 for t in tables] == [len(free)] + [1] * len(free), html
-    assert len(re.findall(r"<h[1-6]>", html)) == 3 + len(free), html
+    # The positions table, then one table per position: its body of evidence and its one
+    # citation (contract v2 puts the body row first).
+    assert [t.count("<tr>") - 1 for t in tables] == [len(free)] + [2] * len(free), html
+    # title, Bottom line, one per position, References, Methods
+    assert len(re.findall(r"<h[1-6]>", html)) == 4 + len(free), html
 
     # 2. Hostile text in checked columns: every problem is one `FILE:LINE: …` line.
     rows = [_row(i, f, c) for i, (f, c) in enumerate(zip(free, checked, strict=False))]
