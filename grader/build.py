@@ -207,6 +207,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         make_environment,
         render_html,
         render_markdown,
+        with_fonts,
     )
 
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
@@ -223,7 +224,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     env = make_environment(options.templates_dir)
     rendered: dict[str, bytes] = {}
     try:
-        html = render_html(context, env)
+        html = render_html(context, env, inline_fonts=False)
         if "md" in options.formats:
             rendered["brief.md"] = render_markdown(context, env).encode()
     except jinja2.TemplateError as exc:
@@ -234,7 +235,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         raise _template_error(exc, options.templates_dir) from None
     del context  # the template tree is large for big inputs; WeasyPrint needs the memory
     if "html" in options.formats:
-        rendered["brief.html"] = html.encode()
+        rendered["brief.html"] = with_fonts(html).encode()
     document = report.to_json(assessment) if {"json", "docx", "fhir"} & set(
         options.formats) else None
     if "json" in options.formats:

@@ -71,22 +71,36 @@ def make_environment(user_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def text_font_dir() -> Path:
+    """The folder of the packaged text font's files."""
+    return Path(str(resources.files(TEXT_FONT_PACKAGE).joinpath("files")))
+
+
 @functools.cache
-def font_css() -> str:
-    """@font-face rules embedding the packaged fonts as data: URIs (same on every machine)."""
+def font_css(inline: bool = True) -> str:
+    """@font-face rules for the packaged fonts (same on every machine).
+
+    inline: the fonts embedded as data: URIs (the self-contained brief.html); otherwise
+    file: URLs of the package's files, which the PDF renderer's locked fetcher allows and
+    WeasyPrint reads without decoding megabytes of base64 from the HTML.
+    """
+    def src(folder, name: str) -> str:
+        data = folder.joinpath(name).read_bytes()
+        if inline:
+            return f"url(data:font/ttf;base64,{base64.b64encode(data).decode()})"
+        return f"url({Path(str(folder.joinpath(name))).resolve().as_uri()})"
+
     faces = []
     text_dir = resources.files(TEXT_FONT_PACKAGE).joinpath("files")
     for name, weight, style in TEXT_FACES:
-        data = base64.b64encode(text_dir.joinpath(name).read_bytes()).decode()
         faces.append(f"@font-face {{ font-family: 'Grader Text'; font-weight: {weight}; "
-                     f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
-    symbols = resources.files("grader.templates.fonts").joinpath(SYMBOL_FONT).read_bytes()
-    data = base64.b64encode(symbols).decode()
+                     f"font-style: {style}; src: {src(text_dir, name)}; }}")
+    symbols = src(resources.files("grader.templates.fonts"), SYMBOL_FONT)
     # One face for every weight and style, so bold text never reaches for a system font.
     for weight in (400, 600, 700):
         for style in ("normal", "italic"):
             faces.append(f"@font-face {{ font-family: 'Grader Symbols'; font-weight: {weight}; "
-                         f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
+                         f"font-style: {style}; src: {symbols}; }}")
     return "\n".join(faces)
 
 
@@ -96,10 +110,25 @@ def stylesheet(env: jinja2.Environment) -> str:
     return source
 
 
-def render_html(context: dict, env: jinja2.Environment) -> str:
-    """The brief as one self-contained HTML document (CSS and fonts inline)."""
-    css = Markup(font_css() + "\n" + stylesheet(env))
-    return env.get_template("brief.html.j2").render(**context, inline_css=css)
+FONTS_SLOT = "/* grader: the fonts' @font-face rules */"
+"""Where render_html leaves room for the fonts in the inline CSS (see with_fonts)."""
+
+
+def render_html(context: dict, env: jinja2.Environment, *, inline_fonts: bool = True) -> str:
+    """The brief as one HTML document, its CSS inline.
+
+    inline_fonts: embed the fonts too (self-contained brief.html). Without them the HTML
+    is for the PDF renderer, which loads the fonts from their files; `with_fonts` turns
+    it into the self-contained document, so the template is rendered once for both.
+    """
+    css = Markup(FONTS_SLOT + "\n" + stylesheet(env))
+    html = env.get_template("brief.html.j2").render(**context, inline_css=css)
+    return with_fonts(html) if inline_fonts else html
+
+
+def with_fonts(html: str) -> str:
+    """The HTML of render_html(..., inline_fonts=False) with the fonts embedded."""
+    return html.replace(FONTS_SLOT, font_css(), 1)
 
 
 def _markdown_safe(value: object) -> object:
