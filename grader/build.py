@@ -204,9 +204,9 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     from grader.render.context import Settings, build_context
     from grader.render.html import (
         builtin_templates,
-        make_environment,
         render_html,
         render_markdown,
+        shared_environment,
         with_fonts,
     )
 
@@ -221,7 +221,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
                                                 if options.title else {})})
     progress("rendering")
     context = build_context(assessment, brief_settings, date, changes)
-    env = make_environment(options.templates_dir)
+    env = shared_environment(options.templates_dir)
     rendered: dict[str, bytes] = {}
     try:
         html = render_html(context, env, inline_fonts=False)

@@ -196,14 +196,39 @@ def _imprecision(body: list[dict], weights: list[float], rubric: Rubric,
                               "studies; give n or judge imprecision in the evidence table.")
     row = {c: _common(counted, c) for c in ratings_columns}
     row["n"] = sum(int(r["n"]) for r in counted)
-    frame = pd.DataFrame([row]).astype(object)
-    frame["n"] = frame["n"].astype("Int64")
-    derived = derive(frame, rubric, "imprecision").iloc[0]
+    derived = _pooled_imprecision(row, rubric)
     who = ", ".join(r["study_id"] for r in counted)
     if derived["source"] == NOT_ASSESSED:
         return DomainJudgment("not_serious", NOT_ASSESSED, derived["reason"])
     return DomainJudgment(str(derived["judgment"]), "derived",
                           f"Pooled over the body ({who}): {derived['reason']}")
+
+
+_POOLED: dict[tuple, tuple[Rubric, dict]] = {}
+
+
+def _pooled_imprecision(row: dict, rubric: Rubric) -> dict:
+    """The imprecision rules on one pooled row: derive() on a one-row frame, memoised.
+
+    Building a frame and running every rule costs milliseconds per position; bodies repeat
+    the same pooled values (and the same inputs are assessed again by `grader watch` and
+    the property tests), so each distinct row is derived once per rubric.
+    """
+    key = (id(rubric), tuple((k, type(v).__name__, v) for k, v in row.items()))
+    try:
+        cached = _POOLED.get(key)
+    except TypeError:  # an unhashable cell: derive it afresh
+        key, cached = None, None
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    frame = pd.DataFrame([row]).astype(object)
+    frame["n"] = frame["n"].astype("Int64")
+    derived = derive(frame, rubric, "imprecision").iloc[0].to_dict()
+    if key is not None:
+        if len(_POOLED) > 4096:
+            _POOLED.clear()
+        _POOLED[key] = (rubric, derived)
+    return derived
 
 
 def _common(cites: list[dict], column: str) -> object:

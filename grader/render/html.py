@@ -76,6 +76,16 @@ def text_font_dir() -> Path:
     return Path(str(resources.files(TEXT_FONT_PACKAGE).joinpath("files")))
 
 
+@functools.lru_cache(maxsize=4)
+def shared_environment(user_dir: Path | None = None) -> jinja2.Environment:
+    """make_environment(user_dir), made once per process and reused (`grader watch`).
+
+    Jinja keeps the compiled templates and, with auto_reload, recompiles a template whose
+    file changed, so an edited user template is still picked up on the next build.
+    """
+    return make_environment(user_dir)
+
+
 @functools.cache
 def font_css(inline: bool = True) -> str:
     """@font-face rules for the packaged fonts (same on every machine).
