@@ -207,7 +207,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         render_html,
         render_markdown,
         shared_environment,
-        with_fonts,
+        self_contained,
     )
 
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
@@ -235,7 +235,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         raise _template_error(exc, options.templates_dir) from None
     del context  # the template tree is large for big inputs; WeasyPrint needs the memory
     if "html" in options.formats:
-        rendered["brief.html"] = with_fonts(html).encode()
+        rendered["brief.html"] = self_contained(html).encode()
     document = report.to_json(assessment) if {"json", "docx", "fhir"} & set(
         options.formats) else None
     if "json" in options.formats:

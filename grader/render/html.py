@@ -121,24 +121,26 @@ def stylesheet(env: jinja2.Environment) -> str:
 
 
 FONTS_SLOT = "/* grader: the fonts' @font-face rules */"
-"""Where render_html leaves room for the fonts in the inline CSS (see with_fonts)."""
+"""Where render_html leaves room for the fonts in the inline CSS (see self_contained)."""
 
 
 def render_html(context: dict, env: jinja2.Environment, *, inline_fonts: bool = True) -> str:
     """The brief as one HTML document, its CSS inline.
 
-    inline_fonts: embed the fonts too (self-contained brief.html). Without them the HTML
-    is for the PDF renderer, which loads the fonts from their files; `with_fonts` turns
-    it into the self-contained document, so the template is rendered once for both.
+    inline_fonts: the self-contained brief.html (fonts embedded, figures as inline SVG).
+    Without, the HTML is the one for the PDF renderer, which loads the fonts from their
+    files and takes the figures as SVG images; `self_contained` turns it into brief.html,
+    so the template is rendered once for both.
     """
     css = Markup(FONTS_SLOT + "\n" + stylesheet(env))
     html = env.get_template("brief.html.j2").render(**context, inline_css=css)
-    return with_fonts(html) if inline_fonts else html
+    return self_contained(html) if inline_fonts else html
 
 
-def with_fonts(html: str) -> str:
-    """The HTML of render_html(..., inline_fonts=False) with the fonts embedded."""
-    return html.replace(FONTS_SLOT, font_css(), 1)
+def self_contained(html: str) -> str:
+    """The HTML of render_html(..., inline_fonts=False) as brief.html: fonts embedded as
+    data: URIs, figures inline."""
+    return svg.inline_images(html.replace(FONTS_SLOT, font_css(), 1))
 
 
 def _markdown_safe(value: object) -> object:

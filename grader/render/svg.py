@@ -140,6 +140,16 @@ def as_image(svg: str) -> str:
     return f'<img class="{kind}" alt={quoteattr(alt)} src="data:image/svg+xml;base64,{data}">'
 
 
+_IMAGE = re.compile(r'<img class="(?:evidence-map|domain-bars)" alt="[^"]*" '
+                    r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]*)">')
+
+
+def inline_images(html: str) -> str:
+    """HTML with every figure of as_image() put back as inline SVG (for brief.html, where a
+    browser draws inline SVG text in the page's own fonts)."""
+    return _IMAGE.sub(lambda m: base64.b64decode(m.group(1)).decode(), html)
+
+
 def evidence_map(positions: list[dict]) -> str:
     """One or more SVG figures (a page-sized chunk of positions each), as images."""
     figures = []

@@ -14,7 +14,7 @@ from grader.render.html import (
     font_css,
     make_environment,
     render_html,
-    with_fonts,
+    self_contained,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def test_html_for_the_pdf_has_no_inline_fonts_and_brief_html_keeps_them(seed_con
     full = render_html(seed_context, env)
     assert "base64" not in bare and FONTS_SLOT in bare
     assert full.count("src: url(data:font/ttf;base64,") == 10
-    assert with_fonts(bare) == full
+    assert self_contained(bare) == full
 
 
 @pytest.fixture
