@@ -462,9 +462,10 @@ def v1_baseline(key: str) -> Path:
     import gzip
 
     target = WORK / "v1" / f"{key}.html"
+    packed = BASELINE / ("seed.html.gz" if key == "seed" else f"n{key}.html.gz")
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(gzip.decompress((BASELINE / f"{key}.html.gz").read_bytes()))
+        target.write_bytes(gzip.decompress(packed.read_bytes()))
     return target
 
 

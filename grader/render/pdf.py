@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import functools
@@ -126,7 +127,8 @@ class FontSet:
 
 @functools.cache
 def packaged_fonts() -> FontSet:
-    """The process's one FontSet."""
+    """The process's one FontSet (released at exit, while WeasyPrint can still clean up)."""
+    atexit.register(packaged_fonts.cache_clear)
     return FontSet()
 
 
