@@ -206,8 +206,8 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         builtin_templates,
         render_html,
         render_markdown,
-        shared_environment,
         self_contained,
+        shared_environment,
     )
 
     assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
