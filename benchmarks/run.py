@@ -47,6 +47,24 @@ BIG_SIZE = 20_000                         # completes, RSS <= 1.5 GB
 FULL_BRIEF_POSITIONS = 200  # grader/render/context.py: above this the PDF is a digest
 SCORE_TARGET_SIZE = 100_000
 
+BASELINE = ROOT / "benchmarks" / "baseline"
+"""v1 briefs (HTML generated once from main at 23975e6, gzipped): the fixed baselines of #18."""
+V1_SIZES = {"seed": None, "300": 300, "2000": 2_000}
+V1_TARGETS = {"300": 0.6, "2000": 0.5}   # build of today / bare render of the v1 HTML
+WATCH_TARGET = 0.5                       # warm rebuild / warm bare render of the v1 seed
+WATCH_SECONDS_TARGET = 1.5               # save → "rebuilt" line
+WARM_BARE = """
+import sys, time, weasyprint
+def render():
+    weasyprint.HTML(filename=sys.argv[1]).write_pdf(
+        sys.argv[2], pdf_variant="pdf/a-3a", pdf_tags=True)
+render()  # warm: imports, the UA stylesheet, fonts and Pango caches
+print("ready", flush=True)
+for _ in sys.stdin:
+    started = time.perf_counter()
+    render()
+    print(f"{time.perf_counter() - started:.4f}", flush=True)
+"""
 BARE_RENDER = """
 import sys, weasyprint
 weasyprint.HTML(filename=sys.argv[1]).write_pdf(
@@ -439,6 +457,124 @@ def bench_help(repeats: int) -> list[Row]:
     return rows
 
 
+def v1_baseline(key: str) -> Path:
+    """The v1 brief.html of one baseline, unpacked into benchmarks/work/."""
+    import gzip
+
+    target = WORK / "v1" / f"{key}.html"
+    packed = BASELINE / ("seed.html.gz" if key == "seed" else f"n{key}.html.gz")
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(gzip.decompress(packed.read_bytes()))
+    return target
+
+
+def v1_evidence(key: str) -> Path:
+    """The evidence a baseline was built from: the seed, or the synthetic generator's."""
+    n = V1_SIZES[key]
+    if n is None:
+        return ROOT / "evidence.csv"
+    evidence = WORK / f"n{n}" / "evidence.csv"
+    if not evidence.exists():
+        generate(n, evidence)
+    return evidence
+
+
+def bench_v1(key: str, repeats: int) -> list[Row]:
+    """Today's `build --format pdf` against the bare WeasyPrint render of the v1 HTML."""
+    html, evidence = v1_baseline(key), v1_evidence(key)
+    out = WORK / "v1" / f"out-{key}"
+    b_runs, w_runs = [], []
+    for _ in range(repeats):  # interleaved
+        b_runs.append(measure([*GRADER, "build", str(evidence), "--out", str(out),
+                               "--format", "pdf", "--force", "-q"]))
+        w_runs.append(measure([PYTHON, "-c", BARE_RENDER, str(html),
+                               str(WORK / "v1" / f"bare-{key}.pdf")]))
+    b, w = median_run(b_runs), median_run(w_runs)
+    pages = _pages(out / "brief.pdf") if b.status == 0 else 0
+    v1_pages = _pages(WORK / "v1" / f"bare-{key}.pdf") if w.status == 0 else 0
+    ratio, rss = b.seconds / w.seconds, b.rss_mb / w.rss_mb
+    target = V1_TARGETS.get(key)
+    return [Row(f"`build --format pdf --force` ({pages:,} pages) vs bare WeasyPrint on the "
+                f"v1 brief.html ({v1_pages:,} pages), median of {repeats}",
+                _fmt_s(b.seconds), _fmt_s(w.seconds), f"{ratio:.2f}",
+                f"≤ {target:.2f}" if target else "", ratio <= target if target else None),
+            Row("peak RSS of the build vs the bare v1 render", f"{b.rss_mb:,.0f} MB",
+                f"{w.rss_mb:,.0f} MB", f"{rss:.2f}", "≤ 1.00", rss <= 1.0)]
+
+
+def _seed_variants(folder: Path) -> list[bytes]:
+    """The seed and the seed with one note changed: saving them in turn is a real edit."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = ROOT / "grader.toml"
+    if settings.exists():
+        shutil.copy(settings, folder / "grader.toml")
+    seed = (ROOT / "evidence.csv").read_bytes()
+    lines = seed.split(b"\n")
+    edited = lines[:]
+    edited[1] = edited[1].rstrip(b"\r")
+    edited[1] = (edited[1][:-1] + b' (edited)"' if edited[1].endswith(b'"')
+                 else edited[1] + b" (edited)") + (b"\r" if lines[1].endswith(b"\r") else b"")
+    return [seed, b"\n".join(edited)]
+
+
+def bench_watch(saves: int) -> list[Row]:
+    """Save → "rebuilt" line of `grader watch` on the seed, against a warm bare v1 render."""
+    import selectors
+
+    folder = WORK / "watch"
+    variants = _seed_variants(folder)
+    evidence = folder / "evidence.csv"
+    evidence.write_bytes(variants[0])
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    watcher = subprocess.Popen([*GRADER, "watch", str(evidence), "--out", str(folder / "out"),
+                                "--format", "pdf", "-q"], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, cwd=folder, env=env, text=True,
+                               bufsize=1)
+    bare = subprocess.Popen([PYTHON, "-c", WARM_BARE, str(v1_baseline("seed")),
+                             str(WORK / "v1" / "bare-warm.pdf")], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
+    chooser = selectors.DefaultSelector()
+    chooser.register(watcher.stdout, selectors.EVENT_READ)
+
+    def line(timeout: float = 600) -> str:
+        if not chooser.select(timeout):
+            raise TimeoutError("grader watch said nothing")
+        return watcher.stdout.readline()
+
+    rebuilds, renders = [], []
+    try:
+        first = line()
+        if "built" not in first:
+            raise RuntimeError(f"grader watch: {first!r}")
+        assert bare.stdout.readline().strip() == "ready"
+        for i in range(saves):
+            time.sleep(1.5)  # past the watcher's quiet period
+            started = time.perf_counter()
+            evidence.write_bytes(variants[(i + 1) % 2])
+            said = line()
+            rebuilds.append(time.perf_counter() - started)
+            if "rebuilt" not in said:
+                raise RuntimeError(f"grader watch: {said!r}")
+            bare.stdin.write("go\n")
+            renders.append(float(bare.stdout.readline()))
+    finally:
+        watcher.terminate()
+        watcher.wait()
+        bare.stdin.close()
+        bare.wait()
+    rebuild, render = statistics.median(rebuilds), statistics.median(renders)
+    ratio = rebuild / render
+    return [Row(f"`grader watch`: save of the seed → \"rebuilt\" line vs a warm bare "
+                f"WeasyPrint render of the v1 seed brief.html (median of {saves} "
+                "interleaved)", _fmt_s(rebuild), _fmt_s(render), f"{ratio:.2f}",
+                f"≤ {WATCH_TARGET:.2f}", ratio <= WATCH_TARGET),
+            Row("`grader watch`: save of the seed → \"rebuilt\" line", _fmt_s(rebuild),
+                target=f"≤ {WATCH_SECONDS_TARGET:.1f} s", ok=rebuild <= WATCH_SECONDS_TARGET)]
+
+
 # --- the report -------------------------------------------------------------------------
 
 
@@ -484,8 +620,12 @@ def _table(rows: list[Row]) -> list[str]:
 
 
 def results_markdown(sizes: list[SizeResult], help_rows: list[Row], started: dt.datetime,
-                     seconds: float, load: tuple[float, float]) -> str:
-    all_rows = help_rows + [r for s in sizes for r in s.rows]
+                     seconds: float, load: tuple[float, float],
+                     v1: dict[str, list[Row]] | None = None,
+                     watch_rows: list[Row] | None = None) -> str:
+    v1, watch_rows = v1 or {}, watch_rows or []
+    all_rows = (help_rows + [r for rows in v1.values() for r in rows] + watch_rows
+                + [r for s in sizes for r in s.rows])
     checked = [r for r in all_rows if r.ok is not None]
     passed = sum(r.ok for r in checked)
     lines = [RESULTS_START, "",
@@ -495,6 +635,16 @@ def results_markdown(sizes: list[SizeResult], help_rows: list[Row], started: dt.
              "", *machine(), "",
              f"**{passed} of {len(checked)} targets met.**", "",
              "### Start-up", "", *_table(help_rows), ""]
+    if v1 or watch_rows:
+        lines += ["### Against the v1 baselines (issue #18)", "",
+                  "Each build of today's code against a bare WeasyPrint render of the v1 "
+                  "brief.html of the same evidence (benchmarks/baseline/, generated once from "
+                  "main at 23975e6).", ""]
+        for key, rows in v1.items():
+            name = "the seed" if key == "seed" else f"{int(key):,} citations"
+            lines += [f"**{name}**", "", *_table(rows), ""]
+        if watch_rows:
+            lines += ["**warm loop**", "", *_table(watch_rows), ""]
     for s in sizes:
         kind = ("the PDF is a digest" if s.positions > FULL_BRIEF_POSITIONS
                 else "the PDF is a full brief")
@@ -528,6 +678,12 @@ def main() -> None:
     parser.add_argument("--help-repeats", type=int, default=15)
     parser.add_argument("--output", type=Path, help="report path (default: BENCHMARKS.md "
                         "for a full run, benchmarks/work/BENCHMARKS.partial.md otherwise)")
+    parser.add_argument("--v1", default=",".join(V1_SIZES),
+                        help="v1 baselines to compare with (default: %(default)s; '' none)")
+    parser.add_argument("--v1-repeats", type=int, default=3,
+                        help="runs per v1 comparison (2,000 citations: 1)")
+    parser.add_argument("--watch-saves", type=int, default=7,
+                        help="saves timed in the watch benchmark (0: skip it)")
     parser.add_argument("--regenerate", action="store_true",
                         help="rewrite the synthetic CSVs even if present")
     args = parser.parse_args()
@@ -551,8 +707,24 @@ def main() -> None:
             print(f"  {row.metric[:70]:<70} {row.grader:>10} {row.baseline:>10} "
                   f"{row.ratio:>6} {'' if row.ok is None else ('pass' if row.ok else 'FAIL')}",
                   file=sys.stderr)
+    v1 = {}
+    for key in (k for k in args.v1.split(",") if k.strip()):
+        print(f"v1 baseline {key}", file=sys.stderr)
+        v1[key] = bench_v1(key, 1 if key == "2000" else args.v1_repeats)
+        for row in v1[key]:
+            print(f"  {row.metric[:70]:<70} {row.grader:>10} {row.baseline:>10} "
+                  f"{row.ratio:>6} {'' if row.ok is None else ('pass' if row.ok else 'FAIL')}",
+                  file=sys.stderr)
+    watch_rows = []
+    if args.watch_saves:
+        print("watch: save → rebuilt", file=sys.stderr)
+        watch_rows = bench_watch(args.watch_saves)
+        for row in watch_rows:
+            print(f"  {row.metric[:70]:<70} {row.grader:>10} {row.baseline:>10} "
+                  f"{row.ratio:>6} {'' if row.ok is None else ('pass' if row.ok else 'FAIL')}",
+                  file=sys.stderr)
     text = results_markdown(results, help_rows, started, time.perf_counter() - clock,
-                            (load_before, os.getloadavg()[0]))
+                            (load_before, os.getloadavg()[0]), v1, watch_rows)
     write_report(output, text)
     print(f"wrote {output}", file=sys.stderr)
 

@@ -294,9 +294,10 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
     from grader.render.context import Settings, build_context
     from grader.render.html import (
         builtin_templates,
-        make_environment,
         render_html,
         render_markdown,
+        self_contained,
+        shared_environment,
         time_limit,
     )
 
@@ -312,11 +313,11 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
                                                 if options.title else {})})
     progress("rendering")
     context = build_context(assessment, brief_settings, date, changes)
-    env = make_environment(options.templates_dir)
+    env = shared_environment(options.templates_dir)
     rendered: dict[str, bytes] = {}
     try:
         with time_limit(env, options.template_timeout):
-            html = render_html(context, env)
+            html = render_html(context, env, inline_fonts=False)
             if "md" in options.formats:
                 rendered["brief.md"] = render_markdown(context, env).encode()
     except jinja2.TemplateError as exc:
@@ -327,7 +328,7 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         raise _template_error(exc, options.templates_dir) from None
     del context  # the template tree is large for big inputs; WeasyPrint needs the memory
     if "html" in options.formats:
-        rendered["brief.html"] = html.encode()
+        rendered["brief.html"] = self_contained(html).encode()
     document = report.to_json(assessment) if {"json", "docx", "fhir"} & set(
         options.formats) else None
     if "json" in options.formats:

@@ -60,6 +60,7 @@ def judge(ratings: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Serie
     records = order.reset_index().to_dict("records")
     for r in records:
         groups.setdefault(r["position_id"], []).append(r)
+    _derive_pooled_rows(groups, rubric)
     rows = []
     for position_id in dict.fromkeys(ratings["position_id"]):
         cites = groups[position_id]
@@ -196,14 +197,78 @@ def _imprecision(body: list[dict], weights: list[float], rubric: Rubric,
                               "studies; give n or judge imprecision in the evidence table.")
     row = {c: _common(counted, c) for c in ratings_columns}
     row["n"] = sum(int(r["n"]) for r in counted)
-    frame = pd.DataFrame([row]).astype(object)
-    frame["n"] = frame["n"].astype("Int64")
-    derived = derive(frame, rubric, "imprecision").iloc[0]
+    derived = _pooled_imprecision(row, rubric)
     who = ", ".join(r["study_id"] for r in counted)
     if derived["source"] == NOT_ASSESSED:
         return DomainJudgment("not_serious", NOT_ASSESSED, derived["reason"])
     return DomainJudgment(str(derived["judgment"]), "derived",
                           f"Pooled over the body ({who}): {derived['reason']}")
+
+
+_POOLED: dict[tuple, tuple[Rubric, dict]] = {}
+_collecting: list[tuple[tuple, dict]] | None = None
+_PLACEHOLDER = {"judgment": "not_serious", "source": "derived", "reason": ""}
+
+
+def _pooled_key(row: dict, rubric: Rubric) -> tuple | None:
+    key = (id(rubric), tuple((k, type(v).__name__, v) for k, v in row.items()))
+    try:
+        hash(key)
+    except TypeError:  # an unhashable cell: derive it afresh
+        return None
+    return key
+
+
+def _pooled_imprecision(row: dict, rubric: Rubric) -> dict:
+    """The imprecision rules on one body's pooled row, as derive() gives it.
+
+    derive() on a one-row frame costs milliseconds (a frame, every rule), once per body:
+    at 20,000 citations that was 7 of 10 seconds. judge() therefore collects every
+    body's pooled row first and derives them in one frame (`_derive_pooled_rows`); a row
+    not collected is derived on its own, so the result never depends on the collecting.
+    """
+    key = _pooled_key(row, rubric)
+    if _collecting is not None:
+        if key is not None:
+            _collecting.append((key, row))
+        return _PLACEHOLDER
+    cached = _POOLED.get(key) if key is not None else None
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    derived = _derive_rows([row], rubric)[0]
+    _remember([(key, derived)], rubric)
+    return derived
+
+
+def _derive_rows(rows: list[dict], rubric: Rubric) -> list[dict]:
+    frame = pd.DataFrame(rows).astype(object)
+    frame["n"] = frame["n"].astype("Int64")
+    return derive(frame, rubric, "imprecision").to_dict("records")
+
+
+def _remember(pairs, rubric: Rubric) -> None:
+    if len(_POOLED) + len(pairs) > 65_536:
+        _POOLED.clear()
+    for key, derived in pairs:
+        if key is not None:
+            _POOLED[key] = (rubric, derived)
+
+
+def _derive_pooled_rows(groups: dict[str, list[dict]], rubric: Rubric) -> None:
+    """Derive every graded position's pooled imprecision row in one frame (see above)."""
+    global _collecting
+    _collecting = []
+    try:
+        for cites in groups.values():
+            if not min(cites, key=lambda r: r["line"])["checked"]:
+                judge_body(cites, rubric)
+        pending = list({key: row for key, row in _collecting
+                        if not (key in _POOLED and _POOLED[key][0] is rubric)}.items())
+    finally:
+        _collecting = None
+    if pending:
+        derived = _derive_rows([row for _, row in pending], rubric)
+        _remember([(key, d) for (key, _), d in zip(pending, derived, strict=True)], rubric)
 
 
 def _common(cites: list[dict], column: str) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import string
@@ -155,7 +156,16 @@ def load_rubric(path: str | Path | None = None, *, text: str | None = None) -> R
 
 
 def parse_rubric(text: str, name: str) -> Rubric:
-    """Parse rubric TOML text; raise InvalidInput naming every problem."""
+    """Parse rubric TOML text; raise InvalidInput naming every problem.
+
+    A text parsed before gives the same (frozen) Rubric again: `grader watch` and the
+    property tests assess many times with one rubric.
+    """
+    return _parse_rubric(text, name)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_rubric(text: str, name: str) -> Rubric:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

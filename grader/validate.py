@@ -202,8 +202,24 @@ def _date_warnings(raw: pd.DataFrame, path: str) -> list[Problem]:
             for line, text in zip(raw.index.to_numpy()[where], values[where], strict=True)]
 
 
+_SCHEMAS: dict[tuple[int, int], tuple[Rubric, pa.DataFrameSchema]] = {}
+
+
 def _schema(rubric: Rubric) -> pa.DataFrameSchema:
+    """The pandera schema of a rubric, built once per rubric (and year) and reused."""
     year_max = dt.date.today().year + 1
+    key = (id(rubric), year_max)
+    cached = _SCHEMAS.get(key)
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    if len(_SCHEMAS) > 16:
+        _SCHEMAS.clear()
+    schema = _build_schema(rubric, year_max)
+    _SCHEMAS[key] = (rubric, schema)  # the rubric is kept, so its id is not reused
+    return schema
+
+
+def _build_schema(rubric: Rubric, year_max: int) -> pa.DataFrameSchema:
     columns = {}
     for c in COLUMNS:
         checks = {

@@ -140,22 +140,46 @@ def make_environment(user_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def text_font_dir() -> Path:
+    """The folder of the packaged text font's files."""
+    return Path(str(resources.files(TEXT_FONT_PACKAGE).joinpath("files")))
+
+
+@functools.lru_cache(maxsize=4)
+def shared_environment(user_dir: Path | None = None) -> jinja2.Environment:
+    """make_environment(user_dir), made once per process and reused (`grader watch`).
+
+    Jinja keeps the compiled templates and, with auto_reload, recompiles a template whose
+    file changed, so an edited user template is still picked up on the next build.
+    """
+    return make_environment(user_dir)
+
+
 @functools.cache
-def font_css() -> str:
-    """@font-face rules embedding the packaged fonts as data: URIs (same on every machine)."""
+def font_css(inline: bool = True) -> str:
+    """@font-face rules for the packaged fonts (same on every machine).
+
+    inline: the fonts embedded as data: URIs (the self-contained brief.html); otherwise
+    file: URLs of the package's files, which the PDF renderer's locked fetcher allows and
+    WeasyPrint reads without decoding megabytes of base64 from the HTML.
+    """
+    def src(folder, name: str) -> str:
+        data = folder.joinpath(name).read_bytes()
+        if inline:
+            return f"url(data:font/ttf;base64,{base64.b64encode(data).decode()})"
+        return f"url({Path(str(folder.joinpath(name))).resolve().as_uri()})"
+
     faces = []
     text_dir = resources.files(TEXT_FONT_PACKAGE).joinpath("files")
     for name, weight, style in TEXT_FACES:
-        data = base64.b64encode(text_dir.joinpath(name).read_bytes()).decode()
         faces.append(f"@font-face {{ font-family: 'Grader Text'; font-weight: {weight}; "
-                     f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
-    symbols = resources.files("grader.templates.fonts").joinpath(SYMBOL_FONT).read_bytes()
-    data = base64.b64encode(symbols).decode()
+                     f"font-style: {style}; src: {src(text_dir, name)}; }}")
+    symbols = src(resources.files("grader.templates.fonts"), SYMBOL_FONT)
     # One face for every weight and style, so bold text never reaches for a system font.
     for weight in (400, 600, 700):
         for style in ("normal", "italic"):
             faces.append(f"@font-face {{ font-family: 'Grader Symbols'; font-weight: {weight}; "
-                         f"font-style: {style}; src: url(data:font/ttf;base64,{data}); }}")
+                         f"font-style: {style}; src: {symbols}; }}")
     return "\n".join(faces)
 
 
@@ -165,10 +189,27 @@ def stylesheet(env: jinja2.Environment) -> str:
     return source
 
 
-def render_html(context: dict, env: jinja2.Environment) -> str:
-    """The brief as one self-contained HTML document (CSS and fonts inline)."""
-    css = Markup(font_css() + "\n" + stylesheet(env))
-    return env.get_template("brief.html.j2").render(**context, inline_css=css)
+FONTS_SLOT = "/* grader: the fonts' @font-face rules */"
+"""Where render_html leaves room for the fonts in the inline CSS (see self_contained)."""
+
+
+def render_html(context: dict, env: jinja2.Environment, *, inline_fonts: bool = True) -> str:
+    """The brief as one HTML document, its CSS inline.
+
+    inline_fonts: the self-contained brief.html (fonts embedded, figures as inline SVG).
+    Without, the HTML is the one for the PDF renderer, which loads the fonts from their
+    files and takes the figures as SVG images; `self_contained` turns it into brief.html,
+    so the template is rendered once for both.
+    """
+    css = Markup(FONTS_SLOT + "\n" + stylesheet(env))
+    html = env.get_template("brief.html.j2").render(**context, inline_css=css)
+    return self_contained(html) if inline_fonts else html
+
+
+def self_contained(html: str) -> str:
+    """The HTML of render_html(..., inline_fonts=False) as brief.html: fonts embedded as
+    data: URIs, figures inline."""
+    return svg.inline_images(html.replace(FONTS_SLOT, font_css(), 1))
 
 
 def _markdown_safe(value: object) -> object:

@@ -1,15 +1,29 @@
-"""HTML → archival PDF with WeasyPrint, loading nothing from outside the templates."""
+"""HTML → archival PDF with WeasyPrint, loading nothing from outside the templates and fonts."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import datetime as dt
+import functools
 import io
 import logging
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 PDF_VARIANT = "pdf/a-3a"
 logger = logging.getLogger("grader.render")
+
+PAGE_REFERENCES_FIXED_FOR = {("70.0", "0.13.0")}
+"""(WeasyPrint, pydyf) versions whose `PDF.page_references` the adapter below was written for.
+
+In pydyf 0.13 `PDF.page_references` is a property that builds a tuple of every page's
+reference on each access, and WeasyPrint 70's tagging (pdf/tags.py) reads it once per
+structure element, so a tagged PDF costs elements × pages. Other versions are used as they
+are: a release that fixes it upstream needs no adapter, and one that changed it must not
+get ours.
+"""
 
 
 def _weasyprint():
@@ -21,6 +35,13 @@ def _weasyprint():
 
 class RefusedURL(ValueError):
     """A resource outside the allowed folders, or on the network."""
+
+
+def font_folders() -> list[Path]:
+    """The folders of the packaged fonts, which the PDF loads as files."""
+    from grader.render.html import builtin_templates, text_font_dir
+
+    return [text_font_dir(), builtin_templates() / "fonts"]
 
 
 def locked_fetcher(allowed: list[Path]):
@@ -46,19 +67,90 @@ def locked_fetcher(allowed: list[Path]):
     return LockedFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
 
 
+def _adapter_applies() -> bool:
+    try:
+        found = (metadata.version("weasyprint"), metadata.version("pydyf"))
+    except metadata.PackageNotFoundError:
+        return False
+    return found in PAGE_REFERENCES_FIXED_FOR
+
+
+@contextlib.contextmanager
+def constant_time_page_references():
+    """Make pydyf's `PDF.page_references` constant-time while the block runs.
+
+    The replacement property keeps the tuple on the PDF object and rebuilds it only when
+    the page list has grown (pages are only ever appended), so it returns the same tuple
+    of the same bytes as the original, once per page added instead of once per access.
+    The original property is put back when the block ends, even on an exception. Only
+    for the versions in PAGE_REFERENCES_FIXED_FOR; yields whether it was installed.
+    Not thread-safe across concurrent renders in one process (grader renders one at a time).
+    """
+    import pydyf
+
+    original = pydyf.PDF.__dict__.get("page_references")
+    if not _adapter_applies() or not isinstance(original, property):
+        yield False
+        return
+
+    def page_references(pdf):
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_grader_page_references")
+        if cached is None or cached[0] is not kids or cached[1] != len(kids):
+            cached = (kids, len(kids), original.fget(pdf))
+            pdf.__dict__["_grader_page_references"] = cached
+        return cached[2]
+
+    pydyf.PDF.page_references = property(page_references, doc=original.__doc__)
+    try:
+        yield True
+    finally:
+        pydyf.PDF.page_references = original
+
+
+class FontSet:
+    """The packaged fonts parsed once, with the FontConfiguration they are registered in.
+
+    Kept for the life of the process (`grader watch` renders many times); the @font-face
+    rules load the font files through the locked fetcher, never data: URIs.
+    """
+
+    def __init__(self):
+        from grader.render.html import font_css
+
+        weasyprint = _weasyprint()
+        self.font_config = weasyprint.text.fonts.FontConfiguration()
+        self.css = weasyprint.CSS(string=font_css(inline=False),
+                                  url_fetcher=locked_fetcher(font_folders()),
+                                  font_config=self.font_config)
+
+
+@functools.cache
+def packaged_fonts() -> FontSet:
+    """The process's one FontSet (released at exit, while WeasyPrint can still clean up)."""
+    atexit.register(packaged_fonts.cache_clear)
+    return FontSet()
+
+
 def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: bytes,
-               attachment_name: str, date: str) -> bytes:
-    """Render the brief to PDF/A-3a bytes with the evidence file attached."""
+               attachment_name: str, date: str, fonts: FontSet | None = None) -> bytes:
+    """Render the brief to PDF/A-3a bytes with the evidence file attached.
+
+    html carries no @font-face rules: the packaged fonts come from `fonts` (by default the
+    process's FontSet, loaded once).
+    """
     weasyprint = _weasyprint()
+    fonts = fonts or packaged_fonts()
     moment = dt.datetime.fromisoformat(date).replace(tzinfo=dt.UTC)
-    fetcher = locked_fetcher(allowed)
-    font_config = weasyprint.text.fonts.FontConfiguration()
+    fetcher = locked_fetcher(allowed + font_folders())
     document = weasyprint.HTML(string=html, base_url=str(base_dir) + "/",
                                url_fetcher=fetcher)
     source = weasyprint.Attachment(
         file_obj=io.BytesIO(attachment), name=attachment_name, relationship="Source",
         description="The evidence table this brief was built from", url_fetcher=fetcher,
         created=moment, modified=moment)
-    return document.write_pdf(font_config=font_config, pdf_variant=PDF_VARIANT,
-                              pdf_tags=True, attachments=[source], custom_metadata=True,
-                              uncompressed_pdf=False)
+    with constant_time_page_references():
+        return document.write_pdf(font_config=fonts.font_config, stylesheets=[fonts.css],
+                                  pdf_variant=PDF_VARIANT, pdf_tags=True,
+                                  attachments=[source], custom_metadata=True,
+                                  uncompressed_pdf=False)

@@ -1,9 +1,11 @@
-"""Vector figures as inline SVG: the evidence map and the domain summary bars."""
+"""Vector figures as SVG images: the evidence map and the domain summary bars."""
 
 from __future__ import annotations
 
+import base64
+import re
 import textwrap
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from grader.vocab import DOMAIN_LABELS, DOMAINS, LEVELS, SYMBOLS, WORDS
 
@@ -125,17 +127,47 @@ def _map_figure(positions: list[dict], first_number: int) -> str:
             + "".join(parts + grid) + "</svg>")
 
 
+def as_image(svg: str) -> str:
+    """An SVG document as an <img> with a data: URI, its <title> as the alternative text.
+
+    Inline, every element of a figure (hundreds in the evidence map) went through
+    WeasyPrint's HTML cascade and box building before its SVG renderer parsed the markup
+    again; as an image it is parsed once, drawn the same, and tagged as a Figure with /Alt.
+    """
+    kind = re.search(r'class="([^"]+)"', svg).group(1)
+    title = re.search(r"<title>(.*?)</title>", svg, re.S)
+    alt = title.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">") \
+        if title else ""
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<img class="{kind}" alt={quoteattr(alt)} src="data:image/svg+xml;base64,{data}">'
+
+
+_IMAGE = re.compile(r'<img class="(?:evidence-map|domain-bars)" alt="[^"]*" '
+                    r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]*)">')
+
+
+def inline_images(html: str) -> str:
+    """HTML with every figure of as_image() put back as inline SVG (for brief.html, where a
+    browser draws inline SVG text in the page's own fonts)."""
+    return _IMAGE.sub(lambda m: base64.b64decode(m.group(1)).decode(), html)
+
+
 def evidence_map(positions: list[dict]) -> str:
-    """One or more SVG figures (a page-sized chunk of positions each)."""
+    """One or more SVG figures (a page-sized chunk of positions each), as images."""
     figures = []
     for start in range(0, len(positions), MAP_ROWS_PER_FIGURE):
         chunk = positions[start:start + MAP_ROWS_PER_FIGURE]
-        figures.append(f'<div class="map-figure">{_map_figure(chunk, start + 1)}</div>')
+        figures.append(f'<div class="map-figure">{as_image(_map_figure(chunk, start + 1))}'
+                       '</div>')
     return "".join(figures)
 
 
 def certainty_bars(domain_counts: dict[str, dict[str, int]]) -> str:
-    """robvis-style summary: share of citations per judgment, domain by domain."""
+    """robvis-style summary: share of citations per judgment, domain by domain (an image)."""
+    return as_image(_certainty_bars(domain_counts))
+
+
+def _certainty_bars(domain_counts: dict[str, dict[str, int]]) -> str:
     width, label_w, bar_w, row_h = 640, 110, 440, 16
     parts = []
     for i, domain in enumerate(DOMAINS):

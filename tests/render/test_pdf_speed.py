@@ -1,0 +1,149 @@
+"""The PDF path's speed devices: fonts from files, the page-references adapter, warm = cold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.render import pdf as pdf_module
+from grader.render.html import (
+    FONTS_SLOT,
+    font_css,
+    make_environment,
+    render_html,
+    self_contained,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+pydyf = pytest.importorskip("pydyf")
+weasyprint = pytest.importorskip("weasyprint")
+
+# Three pages with tagged text: the tagging reads page_references once per element.
+PAGES_HTML = ("<html><body>" + "".join(f"<p style='break-after: page'>Page {i} "
+                                       f"<b>bold</b> <i>italic</i></p>" for i in range(3))
+              + "</body></html>")
+
+
+def _original():
+    return pydyf.PDF.__dict__["page_references"]
+
+
+needs_adapter = pytest.mark.skipif(not pdf_module._adapter_applies(),
+                                   reason="the adapter is for WeasyPrint 70 / pydyf 0.13 only")
+
+
+@needs_adapter
+def test_adapter_installed_only_inside_the_block():
+    original = _original()
+    with pdf_module.constant_time_page_references() as installed:
+        assert installed
+        assert _original() is not original
+    assert _original() is original
+
+
+@needs_adapter
+def test_adapter_removed_after_an_exception():
+    original = _original()
+    with pytest.raises(RuntimeError), pdf_module.constant_time_page_references():
+        raise RuntimeError("the render failed")
+    assert _original() is original
+
+
+def test_adapter_not_installed_for_other_versions(monkeypatch):
+    monkeypatch.setattr(pdf_module, "PAGE_REFERENCES_FIXED_FOR", {("0.0", "0.0")})
+    original = _original()
+    with pdf_module.constant_time_page_references() as installed:
+        assert not installed
+        assert _original() is original
+
+
+@needs_adapter
+def test_adapter_returns_the_same_references_and_rebuilds_when_pages_grow():
+    doc = pydyf.PDF()
+    for _ in range(3):
+        doc.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    plain = doc.page_references
+    with pdf_module.constant_time_page_references():
+        first = doc.page_references
+        assert first == plain and doc.page_references is first  # cached, not rebuilt
+        doc.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        assert doc.page_references == _original().fget(doc) and len(doc.page_references) == 4
+
+
+@needs_adapter
+def test_adapter_gives_byte_identical_pdfs():
+    def render(adapted: bool) -> bytes:
+        document = weasyprint.HTML(string=PAGES_HTML).render(pdf_tags=True)
+        if adapted:
+            with pdf_module.constant_time_page_references():
+                return document.write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+        return document.write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+
+    assert render(True) == render(False)
+
+
+def test_render_pdf_installs_the_adapter_only_while_writing(monkeypatch):
+    original = _original()
+    seen = []
+    write = pydyf.PDF.write
+
+    def spy(self, *args, **kwargs):
+        seen.append(pydyf.PDF.__dict__["page_references"] is not original)
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(pydyf.PDF, "write", spy)
+    templates = Path(str(pdf_module.font_folders()[1])).parent
+    out = pdf_module.render_pdf(PAGES_HTML, base_dir=templates, allowed=[templates],
+                                attachment=b"a,b\n", attachment_name="e.csv",
+                                date="2026-05-28")
+    assert out.startswith(b"%PDF")
+    assert seen == [pdf_module._adapter_applies()]
+    assert _original() is original
+
+
+def test_pdf_fonts_are_file_urls_the_locked_fetcher_allows():
+    css = font_css(inline=False)
+    assert "data:" not in css and css.count("url(file://") == 10
+    fetcher = pdf_module.locked_fetcher(pdf_module.font_folders())
+    for url in (part.split(")")[0] for part in css.split("url(")[1:]):
+        assert fetcher.fetch(url) is not None  # served, not refused (RefusedURL)
+
+
+def test_html_for_the_pdf_has_no_inline_fonts_and_brief_html_keeps_them(seed_context):
+    env = make_environment()
+    bare = render_html(seed_context, env, inline_fonts=False)
+    full = render_html(seed_context, env)
+    assert "data:font" not in bare and FONTS_SLOT in bare and "<svg" not in bare
+    assert full.count("src: url(data:font/ttf;base64,") == 10
+    assert self_contained(bare) == full
+
+
+@pytest.fixture
+def seed_context():
+    from grader.pipeline import assess
+    from grader.render.context import Settings, build_context
+
+    return build_context(assess(ROOT / "evidence.csv"), Settings(), "2026-05-28", None)
+
+
+def test_warm_builds_are_byte_identical_to_a_cold_build(tmp_path, monkeypatch):
+    """Two builds in one process (warm fonts, environment, rubric) equal a fresh process's."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+    lines = (ROOT / "evidence.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    evidence = tmp_path / "evidence.csv"
+    evidence.write_text("".join(lines[:7]), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "grader", "build", str(evidence), "--out",
+                    str(tmp_path / "cold"), "--format", "pdf,html", "--force", "-q"],
+                   check=True, env={"SOURCE_DATE_EPOCH": "1780000000", "PATH": "/usr/bin"})
+    from grader.build import BuildOptions, build_brief
+
+    options = BuildOptions(csv=evidence, out_dir=tmp_path / "warm", formats=("pdf", "html"),
+                           force=True)
+    for _ in range(2):
+        build_brief(options)
+        for name in ("brief.pdf", "brief.html"):
+            assert (tmp_path / "warm" / name).read_bytes() == \
+                (tmp_path / "cold" / name).read_bytes(), name
