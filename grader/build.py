@@ -206,15 +206,15 @@ def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise InvalidInput([Problem(str(path), line, None, "settings file is not UTF-8 "
-                                    "text; save it as UTF-8")]) from None
+                                    "text; save it as UTF-8", code="not-utf8")]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput([toml_problem(str(path), text, exc)]) from None
     problems = [Problem(str(path), None, key, f"unknown setting, ignored (known: "
-                        f"{', '.join(SETTINGS_KEYS)})", "warning")
+                        f"{', '.join(SETTINGS_KEYS)})", "warning", code="unknown-setting")
                 for key in raw if key not in SETTINGS_KEYS]
-    bad = [Problem(str(path), None, key, "must be text") for key in SETTINGS_KEYS
+    bad = [Problem(str(path), None, key, "must be text", code="not-text") for key in SETTINGS_KEYS
            if key in raw and not isinstance(raw[key], str)]
     if bad:
         raise InvalidInput(bad)
@@ -248,12 +248,12 @@ def toml_problem(path: str, text: str, exc: Exception) -> Problem:
         first = seen.setdefault((table, name), number)
         if first != number and (line is None or number == line):
             return Problem(path, number, name, f"set twice (first on line {first}); keep "
-                           "one of the two lines")
+                           "one of the two lines", code="set-twice")
     if "Cannot overwrite" in detail or "Cannot declare" in detail:
         detail = "a key or table is given twice; keep one"
     column = f" (column {where.group(2)})" if where else ""
     return Problem(path, line, None, f"not valid TOML{column}: {detail}; each line is "
-                   'key = "text", e.g. title = "My debate"')
+                   'key = "text", e.g. title = "My debate"', code="not-toml")
 
 
 def build_brief(options: BuildOptions) -> BuildResult:

@@ -150,7 +150,7 @@ def load_rubric(path: str | Path | None = None, *, text: str | None = None) -> R
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput([Problem(str(path), None, None,
-                                    "rubric is not UTF-8 text")]) from None
+                                    "rubric is not UTF-8 text", code="not-utf8")]) from None
     return parse_rubric(text, str(path))
 
 
@@ -161,7 +161,8 @@ def parse_rubric(text: str, name: str) -> Rubric:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise InvalidInput([Problem(name, line, None,
-                                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}")
+                                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}",
+                                    code="not-toml")
                             ]) from None
     checker = _RubricChecker(name)
     rubric = checker.build(raw, text)
@@ -205,7 +206,7 @@ class _RubricChecker:
         self.design_ids: tuple[str, ...] = ()
 
     def fail(self, where: str, message: str) -> None:
-        self.problems.append(Problem(self.name, None, where, message))
+        self.problems.append(Problem(self.name, None, where, message, code="invalid-rubric"))
 
     def build(self, raw: dict, text: str) -> Rubric:
         for key in ("name", "version"):
