@@ -15,7 +15,7 @@ from grader.rubric import default_rubric_text, load_rubric, parse_rubric
 from grader.scaffold import guide_text
 from grader.vocab import COLUMNS, ENUM_ALIASES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -20,7 +20,7 @@ from grader.cli import main
 from grader.errors import CODES, Problem
 from grader.read import MAX_CELL_CHARS
 
-CORPUS = Path(__file__).parent / "bad_inputs"
+CORPUS = Path(__file__).resolve().parents[1] / "bad_inputs"
 EXPECTED = tomllib.loads((CORPUS / "EXPECTED.toml").read_text(encoding="utf-8"))
 REFUSED = sorted(name for name, case in EXPECTED.items() if case.get("exit", 1) == 1)
 DECODED = sorted(name for name, case in EXPECTED.items() if case.get("exit", 1) == 0)
