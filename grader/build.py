@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, InvalidInput, Problem
-from grader.read import read_bounded
+from grader.read import Source, read_source
 from grader.safe_text import one_line
 from grader.write import recover, up_to_date, write_outputs
 
@@ -176,21 +176,39 @@ def _digest_tree(digest, folder: Path) -> None:
             digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode() + b"\0")
 
 
-def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
+@dataclass(frozen=True)
+class Inputs:
+    """The files a build reads, each read once: evidence, rubric and --since."""
+
+    evidence: Source
+    rubric: bytes | None = None  # --rubric's bytes (None: the built-in rubric)
+    since: Source | None = None
+
+
+def read_inputs(options: BuildOptions) -> Inputs:
+    """Read the evidence, the --rubric and the --since file once, for every later stage."""
+    return Inputs(read_source(options.csv, options.max_bytes),
+                  options.rubric_path.read_bytes() if options.rubric_path else None,
+                  read_source(options.since, options.max_bytes) if options.since else None)
+
+
+def fingerprint(options: BuildOptions, settings_text: str, date: str,
+                inputs: Inputs | None = None) -> str:
     """Digest of everything that shapes the outputs (input, rubric, templates, options)."""
+    inputs = inputs or read_inputs(options)
     digest = hashlib.sha256()
     for part in (__version__, date, ",".join(options.formats), options.title or "",
                  options.sheet or "", settings_text, str(options.max_bytes)):
         digest.update(part.encode() + b"\0")
-    digest.update(read_bounded(options.csv, options.max_bytes))
-    rubric = (options.rubric_path.read_bytes() if options.rubric_path
+    digest.update(inputs.evidence.data)
+    rubric = (inputs.rubric if inputs.rubric is not None
               else resources.files("grader").joinpath("rubric.toml").read_bytes())
     digest.update(rubric)
     _digest_tree(digest, Path(str(resources.files("grader.templates"))))
     if options.templates_dir:
         _digest_tree(digest, options.templates_dir)
-    if options.since:
-        digest.update(read_bounded(options.since, options.max_bytes))
+    if inputs.since:
+        digest.update(inputs.since.data)
     for package in ("weasyprint", "font-source-sans-pro", "python-docx"):
         digest.update(metadata.version(package).encode())
     return digest.hexdigest()
@@ -267,13 +285,14 @@ def build_brief(options: BuildOptions) -> BuildResult:
     date = build_date()
     names = output_names(options.formats)
     outputs = [options.out_dir / name for name in names]
-    key = fingerprint(options, settings_text, date)
+    inputs = read_inputs(options)
+    key = fingerprint(options, settings_text, date, inputs)
     if not options.force and up_to_date(options.out_dir, key, names):
         return BuildResult(outputs, True, time.perf_counter() - started, warnings)
 
     progress = Progress(options.progress)
     try:
-        rendered, assessment = _render_all(options, settings, date, progress)
+        rendered, assessment = _render_all(options, settings, date, progress, inputs)
         progress("writing")
         write_outputs(options.out_dir, rendered, key)
     finally:
@@ -284,7 +303,8 @@ def build_brief(options: BuildOptions) -> BuildResult:
                        verdict_counts(assessment.positions))
 
 
-def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> tuple:
+def _render_all(options: BuildOptions, settings: dict, date: str, progress,
+                inputs: Inputs) -> tuple:
     import json
 
     import jinja2
@@ -299,15 +319,17 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
         render_markdown,
         time_limit,
     )
+    from grader.rubric import load_rubric
 
-    assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
+    rubric = load_rubric(options.rubric_path, data=inputs.rubric)
+    assessment = assess(inputs.evidence, rubric=rubric, sheet=options.sheet,
                         max_bytes=options.max_bytes, progress=progress,
                         max_rows=options.max_rows)
     changes = None
     if options.since:
         from grader.diff import brief_changes
 
-        changes = brief_changes(options.since, assessment)
+        changes = brief_changes(inputs.since, assessment)
     brief_settings = Settings(**{**settings, **({"title": options.title}
                                                 if options.title else {})})
     progress("rendering")
@@ -342,7 +364,8 @@ def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> t
                                            if options.templates_dir else [])
         rendered["brief.pdf"] = render_pdf(
             html, base_dir=options.templates_dir or builtin_templates(), allowed=allowed,
-            attachment=assessment.evidence.data, attachment_name=options.csv.name, date=date)
+            attachment=assessment.evidence.data, attachment_name=inputs.evidence.filename,
+            date=date)
     return {name: rendered[name] for name in output_names(options.formats)}, assessment
 
 

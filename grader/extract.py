@@ -10,11 +10,18 @@ import warnings
 from pathlib import Path
 
 from grader.errors import InvalidInput, Problem
-from grader.read import DEFAULT_MAX_BYTES, _size_text, read_bounded
+from grader.read import DEFAULT_MAX_BYTES, Source, _size_text, read_source
 from grader.write import write_atomic
 
 PDF_MAGIC = b"%PDF-"
 EVIDENCE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".tsv", ".txt")
+
+
+def looks_like_pdf(data: bytes, filename: str) -> bool:
+    """True when the bytes start like a PDF (a .pdf may have up to 1 KB of junk first)."""
+    head = data[:1024]
+    return head.startswith(PDF_MAGIC) or (Path(filename).suffix.lower() == ".pdf"
+                                          and PDF_MAGIC in head)
 
 
 def is_pdf(path: Path) -> bool:
@@ -64,13 +71,17 @@ def _pdf_problem(exc: Exception, too_big: str) -> str:
             "it is damaged or truncated: rebuild it, or use the evidence file itself")
 
 
-def attached_evidence(pdf: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
-    """The (name, bytes) of the evidence file attached to a brief PDF (at most max_bytes)."""
+def attached_evidence(pdf: Path | Source,
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
+    """The (name, bytes) of the evidence file attached to a brief PDF (at most max_bytes).
+
+    pdf: the brief's path, or its Source already read (nothing is read again).
+    """
     import pypdf
 
-    data = read_bounded(pdf, max_bytes, str(pdf))
-    if not (data[:1024].startswith(PDF_MAGIC) or (Path(pdf).suffix.lower() == ".pdf"
-                                                 and PDF_MAGIC in data[:1024])):
+    source = pdf if isinstance(pdf, Source) else read_source(pdf, max_bytes)
+    pdf, data = source.name, source.data
+    if not looks_like_pdf(data, source.filename):
         raise InvalidInput([Problem(str(pdf), None, None,
                                     "not a PDF file; give a brief built by `grader build`",
                                     code="not-a-pdf")])

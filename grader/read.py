@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import os
@@ -23,6 +24,31 @@ MAX_CELL_CHARS = 1_000_000
 _FALLBACK_ENCODING = "cp1252"
 
 
+@dataclass(frozen=True)
+class Source:
+    """One input file, read once: its name for messages, its bytes and their sha256.
+
+    The build's fingerprint, the assessment and the PDF's attachment all use the same
+    record, so they describe the same bytes even if the file changes meanwhile.
+    """
+
+    name: str  # as shown in messages (a PDF's attachment as BRIEF.pdf#NAME)
+    data: bytes
+    filename: str = "evidence.csv"  # its base name: the suffix says CSV or .xlsx
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+
+def read_source(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                name: str | None = None) -> Source:
+    """Read a file once, bounded by max_bytes, into a Source record."""
+    data = read_bounded(path, max_bytes, name or str(path))
+    return Source(name or str(path), data, Path(path).name)
+
+
 @dataclass
 class RawTable:
     """A file's header and data records as strings, before any validation."""
@@ -31,10 +57,11 @@ class RawTable:
     header: list[str]
     records: list[list[str]]
     lines: list[int]  # the line (spreadsheet row) of each record; the header is line 1
-    data: bytes = b""  # the file's bytes, for hashing and attaching to the brief
+    data: bytes = b""  # the file's bytes (source.data)
     warnings: list[Problem] = field(default_factory=list)
     header_line: int = 1  # later than 1 when blank rows come before the header
     body: Any = None  # the records as a DataFrame of strings, when pandas tokenised them
+    source: Source | None = None  # the file read, for hashing and attaching to the brief
 
 
 def normalize_name(text: str) -> str:
@@ -42,20 +69,23 @@ def normalize_name(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
-def read_table(path: str | Path, *, sheet: str | None = None,
+def read_table(path: str | Path | Source, *, sheet: str | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None,
                max_rows: int = DEFAULT_MAX_ROWS) -> RawTable:
-    """Read a CSV or .xlsx file; raise InvalidInput naming every problem found."""
-    path = Path(path)
-    name = display or str(path)
-    data = read_bounded(path, max_bytes, name)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    """Read a CSV or .xlsx file (or a Source already read); raise InvalidInput naming
+    every problem found."""
+    source = path if isinstance(path, Source) else read_source(path, max_bytes, display)
+    name, data = source.name, source.data
+    if len(data) > max_bytes:
+        raise InvalidInput([_too_big(name, len(data), max_bytes)])
+    if Path(source.filename).suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_xlsx(data, name, sheet, max_bytes)
     else:
         _precheck_rows(data, name, max_rows)
         table = read_csv_bytes(data, name)
     check_rows(table, max_rows)  # right after tokenising, before the expensive stages
     table.data = data
+    table.source = source
     return table
 
 

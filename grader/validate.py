@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -13,7 +12,7 @@ import pandera.pandas as pa
 
 from grader import numbers
 from grader.errors import InvalidInput, Problem
-from grader.read import RawTable
+from grader.read import RawTable, Source
 from grader.rubric import Rubric
 from grader.vocab import COLUMN, COLUMNS, ENUM_ALIASES, FALSE_WORDS, TRUE_WORDS, Column
 
@@ -30,10 +29,19 @@ class Evidence:
     """Validated citations: one row per citation, study and position columns filled in."""
 
     path: str
-    sha256: str
-    data: bytes
+    source: Source  # the file read (name, bytes, sha256): reading's record, not a copy
     citations: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        """The evidence file's digest (of its source's bytes)."""
+        return self.source.sha256
+
+    @property
+    def data(self) -> bytes:
+        """The evidence file's bytes, as read."""
+        return self.source.data
 
 
 def validate(table: RawTable, rubric: Rubric) -> Evidence:
@@ -60,8 +68,9 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
     citations = _typed(frame, rubric, distinct)
-    return Evidence(table.path, hashlib.sha256(table.data).hexdigest(), table.data,
-                    citations, [p for p in problems if p.severity == "warning"])
+    source = table.source or Source(table.path, table.data)
+    return Evidence(table.path, source, citations,
+                    [p for p in problems if p.severity == "warning"])
 
 
 def _unattached(frame: pd.DataFrame, problems: list[Problem], path: str) -> list[Problem]:
