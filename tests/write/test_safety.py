@@ -178,7 +178,8 @@ def test_unchanged_rebuild_skips_rendering_and_touches_nothing(project, monkeypa
     def must_not_render(*args, **kwargs):
         raise AssertionError("rendered although nothing changed")
 
-    monkeypatch.setattr(build_module, "_render_all", must_not_render)
+    monkeypatch.setattr(build_module, "assess_inputs", must_not_render)
+    monkeypatch.setattr(build_module, "render", must_not_render)
     second = build_brief(_options(project))
     assert second.skipped
     assert second.summary.startswith("up to date: ")
