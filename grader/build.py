@@ -7,23 +7,23 @@ import hashlib
 import os
 import re
 import stat
-import sys
-import threading
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
 
 from grader import __version__
 from grader.errors import GraderError, InvalidInput, Problem
-from grader.read import read_bounded
-from grader.safe_text import one_line
+from grader.read import Source, check_size, read_source
+from grader.render import SETTINGS_KEYS, output_names, render
 from grader.write import recover, up_to_date, write_outputs
 
+__all__ = ["SETTINGS_FILE", "SETTINGS_KEYS", "BuildOptions", "BuildResult", "build_brief",
+           "output_names"]
+
 SETTINGS_FILE = "grader.toml"
-SETTINGS_KEYS = ("title", "exchange", "journal", "doi", "language")
-PROGRESS_AFTER_SECONDS = 2.0
 
 
 @dataclass
@@ -41,7 +41,7 @@ class BuildOptions:
     force: bool = False
     sheet: str | None = None
     max_bytes: int = 200_000_000
-    progress: bool = False
+    progress: Callable[[str], None] | None = None  # told each stage's name (the CLI's)
     template_timeout: float = 60.0  # seconds for templates given with --templates
     max_rows: int = 10_000  # citation rows accepted (grader.read.DEFAULT_MAX_ROWS)
 
@@ -87,36 +87,6 @@ def verdict_counts(positions) -> dict[str, int]:
     return {v: int(counts[v]) for v in order}
 
 
-class Progress:
-    """Stage lines on stderr, shown only once a build has run for a couple of seconds."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.stage = ""
-        self.shown = False
-        self.lock = threading.Lock()
-        self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._show) if enabled else None
-        if self.timer:
-            self.timer.daemon = True
-            self.timer.start()
-
-    def _show(self) -> None:
-        with self.lock:
-            self.shown = True
-            if self.stage:
-                print(f"grader: {one_line(self.stage)}…", file=sys.stderr, flush=True)
-
-    def __call__(self, stage: str) -> None:
-        with self.lock:
-            self.stage = stage
-            if self.shown:
-                print(f"grader: {one_line(stage)}…", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.timer:
-            self.timer.cancel()
-
-
 def build_date() -> str:
     """The build's date (UTC): SOURCE_DATE_EPOCH when set, else today."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -129,15 +99,6 @@ def build_date() -> str:
     else:
         moment = dt.datetime.now(dt.UTC)
     return moment.date().isoformat()
-
-
-OUTPUT_NAMES = {"fhir": "brief.fhir.json"}
-"""Formats whose file is not brief.<format>."""
-
-
-def output_names(formats: tuple[str, ...]) -> list[str]:
-    """File names of the requested outputs."""
-    return [OUTPUT_NAMES.get(fmt, f"brief.{fmt}") for fmt in formats]
 
 
 TEMPLATE_SUFFIXES = (".j2", ".css")  # what the loader reads; hashed by content
@@ -176,21 +137,39 @@ def _digest_tree(digest, folder: Path) -> None:
             digest.update(f"{info.st_size}:{info.st_mtime_ns}".encode() + b"\0")
 
 
-def fingerprint(options: BuildOptions, settings_text: str, date: str) -> str:
+@dataclass(frozen=True)
+class Inputs:
+    """The files a build reads, each read once: evidence, rubric and --since."""
+
+    evidence: Source
+    rubric: bytes | None = None  # --rubric's bytes (None: the built-in rubric)
+    since: Source | None = None
+
+
+def read_inputs(options: BuildOptions) -> Inputs:
+    """Read the evidence, the --rubric and the --since file once, for every later stage."""
+    return Inputs(read_source(options.csv, options.max_bytes),
+                  options.rubric_path.read_bytes() if options.rubric_path else None,
+                  read_source(options.since, options.max_bytes) if options.since else None)
+
+
+def fingerprint(options: BuildOptions, settings_text: str, date: str,
+                inputs: Inputs | None = None) -> str:
     """Digest of everything that shapes the outputs (input, rubric, templates, options)."""
+    inputs = inputs or read_inputs(options)
     digest = hashlib.sha256()
     for part in (__version__, date, ",".join(options.formats), options.title or "",
                  options.sheet or "", settings_text, str(options.max_bytes)):
         digest.update(part.encode() + b"\0")
-    digest.update(read_bounded(options.csv, options.max_bytes))
-    rubric = (options.rubric_path.read_bytes() if options.rubric_path
+    digest.update(inputs.evidence.data)
+    rubric = (inputs.rubric if inputs.rubric is not None
               else resources.files("grader").joinpath("rubric.toml").read_bytes())
     digest.update(rubric)
     _digest_tree(digest, Path(str(resources.files("grader.templates"))))
     if options.templates_dir:
         _digest_tree(digest, options.templates_dir)
-    if options.since:
-        digest.update(read_bounded(options.since, options.max_bytes))
+    if inputs.since:
+        digest.update(inputs.since.data)
     for package in ("weasyprint", "font-source-sans-pro", "python-docx"):
         digest.update(metadata.version(package).encode())
     return digest.hexdigest()
@@ -206,15 +185,15 @@ def load_settings(options: BuildOptions) -> tuple[dict, str, list[Problem]]:
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise InvalidInput([Problem(str(path), line, None, "settings file is not UTF-8 "
-                                    "text; save it as UTF-8")]) from None
+                                    "text; save it as UTF-8", code="not-utf8")]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput([toml_problem(str(path), text, exc)]) from None
     problems = [Problem(str(path), None, key, f"unknown setting, ignored (known: "
-                        f"{', '.join(SETTINGS_KEYS)})", "warning")
+                        f"{', '.join(SETTINGS_KEYS)})", "warning", code="unknown-setting")
                 for key in raw if key not in SETTINGS_KEYS]
-    bad = [Problem(str(path), None, key, "must be text") for key in SETTINGS_KEYS
+    bad = [Problem(str(path), None, key, "must be text", code="not-text") for key in SETTINGS_KEYS
            if key in raw and not isinstance(raw[key], str)]
     if bad:
         raise InvalidInput(bad)
@@ -248,152 +227,59 @@ def toml_problem(path: str, text: str, exc: Exception) -> Problem:
         first = seen.setdefault((table, name), number)
         if first != number and (line is None or number == line):
             return Problem(path, number, name, f"set twice (first on line {first}); keep "
-                           "one of the two lines")
+                           "one of the two lines", code="set-twice")
     if "Cannot overwrite" in detail or "Cannot declare" in detail:
         detail = "a key or table is given twice; keep one"
     column = f" (column {where.group(2)})" if where else ""
     return Problem(path, line, None, f"not valid TOML{column}: {detail}; each line is "
-                   'key = "text", e.g. title = "My debate"')
+                   'key = "text", e.g. title = "My debate"', code="not-toml")
 
 
 def build_brief(options: BuildOptions) -> BuildResult:
-    """Build the requested outputs, or skip when nothing that shapes them changed."""
-    started = time.perf_counter()
-    from grader.read import check_size
+    """Build the requested outputs, or skip when nothing that shapes them changed.
 
-    check_size(options.csv, options.max_bytes)  # before the fingerprint reads the file
+    size check → settings → source → fingerprint → skip? → assess → render → write.
+    """
+    started = time.perf_counter()
+    progress = options.progress or (lambda stage: None)
+    check_size(options.csv, options.max_bytes)  # before anything reads the file
     recover(options.out_dir)  # a build stopped among its renames, or its temporary files
     settings, settings_text, warnings = load_settings(options)
     date = build_date()
     names = output_names(options.formats)
     outputs = [options.out_dir / name for name in names]
-    key = fingerprint(options, settings_text, date)
+    inputs = read_inputs(options)
+    key = fingerprint(options, settings_text, date, inputs)
     if not options.force and up_to_date(options.out_dir, key, names):
         return BuildResult(outputs, True, time.perf_counter() - started, warnings)
 
-    progress = Progress(options.progress)
-    try:
-        rendered, assessment = _render_all(options, settings, date, progress)
-        progress("writing")
-        write_outputs(options.out_dir, rendered, key)
-    finally:
-        progress.close()
+    assessment, changes = assess_inputs(options, inputs, progress)
+    progress("rendering")
+    rendered = render(assessment, {**settings, **({"title": options.title}
+                                                  if options.title else {})},
+                      date, options.formats, options.templates_dir, changes,
+                      template_timeout=options.template_timeout,
+                      attachment_name=inputs.evidence.filename)
+    progress("writing")
+    write_outputs(options.out_dir, rendered, key)
     return BuildResult(outputs, False, time.perf_counter() - started,
                        warnings + assessment.evidence.warnings,
                        len(assessment.positions), len(assessment.citations), assessment,
                        verdict_counts(assessment.positions))
 
 
-def _render_all(options: BuildOptions, settings: dict, date: str, progress) -> tuple:
-    import json
-
-    import jinja2
-
-    from grader import report
+def assess_inputs(options: BuildOptions, inputs: Inputs, progress: Callable[[str], None]):
+    """The assessment of the evidence read, and the 'Changes since' section (or None)."""
     from grader.pipeline import assess
-    from grader.render.context import Settings, build_context
-    from grader.render.html import (
-        builtin_templates,
-        render_html,
-        render_markdown,
-        self_contained,
-        shared_environment,
-        time_limit,
-    )
+    from grader.rubric import load_rubric
 
-    assessment = assess(options.csv, rubric=options.rubric_path, sheet=options.sheet,
+    rubric = load_rubric(options.rubric_path, data=inputs.rubric)
+    assessment = assess(inputs.evidence, rubric=rubric, sheet=options.sheet,
                         max_bytes=options.max_bytes, progress=progress,
                         max_rows=options.max_rows)
     changes = None
-    if options.since:
+    if inputs.since:
         from grader.diff import brief_changes
 
-        changes = brief_changes(options.since, assessment)
-    brief_settings = Settings(**{**settings, **({"title": options.title}
-                                                if options.title else {})})
-    progress("rendering")
-    context = build_context(assessment, brief_settings, date, changes)
-    env = shared_environment(options.templates_dir)
-    rendered: dict[str, bytes] = {}
-    try:
-        with time_limit(env, options.template_timeout):
-            html = render_html(context, env, inline_fonts=False)
-            if "md" in options.formats:
-                rendered["brief.md"] = render_markdown(context, env).encode()
-    except jinja2.TemplateError as exc:
-        raise _template_error(exc, options.templates_dir) from None
-    except Exception as exc:  # noqa: BLE001 - a user's template can fail in any way
-        if options.templates_dir is None:
-            raise
-        raise _template_error(exc, options.templates_dir) from None
-    del context  # the template tree is large for big inputs; WeasyPrint needs the memory
-    if "html" in options.formats:
-        rendered["brief.html"] = self_contained(html).encode()
-    document = report.to_json(assessment) if {"json", "docx", "fhir"} & set(
-        options.formats) else None
-    if "json" in options.formats:
-        rendered["brief.json"] = (json.dumps(document, indent=2,
-                                             ensure_ascii=False) + "\n").encode()
-    rendered.update(_committee_formats(options.formats, document, brief_settings, assessment,
-                                       date))
-    if "pdf" in options.formats:
-        from grader.render.pdf import render_pdf
-
-        allowed = [builtin_templates()] + ([options.templates_dir]
-                                           if options.templates_dir else [])
-        rendered["brief.pdf"] = render_pdf(
-            html, base_dir=options.templates_dir or builtin_templates(), allowed=allowed,
-            attachment=assessment.evidence.data, attachment_name=options.csv.name, date=date)
-    return {name: rendered[name] for name in output_names(options.formats)}, assessment
-
-
-def _committee_formats(formats, document, brief_settings, assessment, date: str) -> dict:
-    """brief.docx and brief.fhir.json, written from the JSON document (issue 16)."""
-    if not {"docx", "fhir"} & set(formats):
-        return {}
-    settings = {key: getattr(brief_settings, key) for key in SETTINGS_KEYS}
-    settings["design_labels"] = {d.id: d.label for d in assessment.rubric.designs.values()}
-    built = dt.date.fromisoformat(date)
-    out = {}
-    if "docx" in formats:
-        from grader.render.docx import docx_bytes
-
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        out["brief.docx"] = docx_bytes(document, settings, built,
-                                       int(epoch) if epoch else None)
-    if "fhir" in formats:
-        from grader.render.fhir import fhir_bytes
-
-        out["brief.fhir.json"] = fhir_bytes(document, settings, built)
-    return out
-
-
-def _template_error(exc: Exception, user_dir: Path | None) -> GraderError:
-    """A template's failure as one line: the template and line, what is wrong, the fix."""
-    import traceback
-
-    import jinja2
-
-    from grader.render.html import builtin_templates
-
-    where, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
-    if not where:
-        # Errors raised while rendering carry no file name, but Jinja rewrites the
-        # traceback so that its frames are the templates' lines: take the innermost.
-        folders = [builtin_templates().resolve()] + ([user_dir.resolve()] if user_dir else [])
-        frames = [f for f in traceback.extract_tb(exc.__traceback__)
-                  if any(Path(f.filename).resolve().is_relative_to(d) for d in folders)]
-        if frames:
-            where, line = frames[-1].filename, frames[-1].lineno
-    from grader.render.html import TemplateTimeout
-
-    message = exc.message if isinstance(exc, jinja2.TemplateError) else \
-        str(exc) if isinstance(exc, TemplateTimeout) else f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, jinja2.TemplateNotFound):
-        message = (f"no template named {exc.name!r} in the templates folder or the "
-                   "built-in templates")
-    elif isinstance(exc, jinja2.exceptions.SecurityError):
-        message += (" (templates given with --templates run sandboxed: use the values "
-                    "and filters the brief provides)")
-    return GraderError(f"{where or 'template'}{f':{line}' if line else ''}: template error: "
-                       f"{message}")
+        changes = brief_changes(inputs.since, assessment)
+    return assessment, changes

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -218,6 +219,46 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
     return chosen
 
 
+PROGRESS_AFTER_SECONDS = 2.0
+
+
+class Progress:
+    """Stage lines on stderr, shown only once a build has run for a couple of seconds.
+
+    The build calls it with each stage's name; the clock starts at the first stage, and
+    close() stops it and starts afresh (grader watch reuses one for every rebuild).
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.stage = ""
+        self.shown = False
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+
+    def _show(self) -> None:
+        with self.lock:
+            self.shown = True
+            if self.stage:
+                print(f"grader: {one_line(self.stage)}…", file=sys.stderr, flush=True)
+
+    def __call__(self, stage: str) -> None:
+        with self.lock:
+            if self.enabled and self.timer is None:
+                self.timer = threading.Timer(PROGRESS_AFTER_SECONDS, self._show)
+                self.timer.daemon = True
+                self.timer.start()
+            self.stage = stage
+            if self.shown:
+                print(f"grader: {one_line(stage)}…", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        with self.lock:
+            if self.timer:
+                self.timer.cancel()
+            self.timer, self.stage, self.shown = None, "", False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grader")
 @click.option("--verbose", is_flag=True, help="Show tracebacks of internal errors.")
@@ -250,13 +291,17 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
     from grader.build import BuildOptions, build_brief
 
     _check_sheet(sheet, csv)
+    progress = Progress(not quiet and sys.stderr.isatty())
     options = BuildOptions(csv=csv, out_dir=out_dir, formats=formats, title=title,
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, since=since, force=force,
                            sheet=sheet, max_bytes=int(max_size * 1e6),
-                           progress=not quiet and sys.stderr.isatty(),
+                           progress=progress,
                            template_timeout=template_timeout, max_rows=max_rows)
-    result = build_brief(options)
+    try:
+        result = build_brief(options)
+    finally:
+        progress.close()
     _report_problems(result.warnings)
     if not quiet:
         click.echo(one_line(result.summary), err=True)
@@ -511,14 +556,16 @@ def watch(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
     from grader.watch import watch as watch_loop
 
     _check_sheet(sheet, csv)
+    progress = Progress(not quiet and sys.stderr.isatty())
     options = BuildOptions(csv=csv, out_dir=out_dir, formats=formats, title=title,
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, sheet=sheet,
                            max_bytes=int(max_size * 1e6),
-                           progress=not quiet and sys.stderr.isatty(),
+                           progress=progress,
                            template_timeout=template_timeout, max_rows=max_rows)
 
     def report(event) -> None:
+        progress.close()  # each rebuild's progress starts afresh
         if not quiet or event.problems:
             _report_problems(p for p in event.problems
                              if not quiet or p.severity == "error")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pandas as pd
 
 from grader import report
 from grader.pipeline import Assessment, assess
-from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS
+from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_source
 from grader.rubric import Rubric, load_rubric
 from grader.vocab import COLUMNS, NOT_RATED, WORDS
 
@@ -47,24 +46,27 @@ class Diff:
                 "studies": self.studies, "positions": self.positions}
 
 
-def load_version(path: Path, *, rubric: Rubric | Path | None = None, sheet: str | None = None,
+def load_version(path: Path | Source, *, rubric: Rubric | Path | None = None,
+                 sheet: str | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES,
                  max_rows: int = DEFAULT_MAX_ROWS) -> Version:
-    """Read and rate a CSV, an .xlsx, or the evidence file attached to a brief PDF."""
-    from grader.extract import attached_evidence, is_pdf
+    """Read and rate a CSV, an .xlsx, or the evidence file attached to a brief PDF.
 
-    path = Path(path)
-    if not (path.suffix.lower() == ".pdf" or is_pdf(path)):
-        a = assess(path, rubric=rubric, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows)
-        return Version(str(path), path.name, a.evidence.sha256, a)
-    name, data = attached_evidence(path, max_bytes)
+    path: the file, or its Source already read; each file is read once, and a PDF's
+    attachment is assessed from its bytes (no temporary file).
+    """
+    from grader.extract import attached_evidence, looks_like_pdf
+
+    source = path if isinstance(path, Source) else read_source(path, max_bytes)
+    if not (Path(source.filename).suffix.lower() == ".pdf"
+            or looks_like_pdf(source.data, source.filename)):
+        a = assess(source, rubric=rubric, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows)
+        return Version(source.name, source.filename, a.evidence.sha256, a)
+    name, data = attached_evidence(source, max_bytes)
     safe = Path(name).name or "evidence.csv"
-    with tempfile.TemporaryDirectory(prefix="grader-diff-") as tmp:
-        copy = Path(tmp) / safe
-        copy.write_bytes(data)
-        a = assess(copy, rubric=rubric, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows,
-                   display=f"{path}#{safe}")
-    return Version(f"{path}#{safe}", f"{safe} in {path.name}", a.evidence.sha256, a)
+    attached = Source(f"{source.name}#{safe}", data, safe)
+    a = assess(attached, rubric=rubric, sheet=sheet, max_bytes=max_bytes, max_rows=max_rows)
+    return Version(attached.name, f"{safe} in {source.filename}", a.evidence.sha256, a)
 
 
 def diff_files(old: Path, new: Path, *, rubric: Rubric | Path | None = None,
@@ -81,7 +83,7 @@ def diff_files(old: Path, new: Path, *, rubric: Rubric | Path | None = None,
     return Diff(before, after, studies, positions)
 
 
-def brief_changes(old_path: Path, new: Assessment) -> dict:
+def brief_changes(old_path: Path | Source, new: Assessment) -> dict:
     """The 'Changes since' section of a brief: old is rated with the new brief's rubric."""
     old = load_version(old_path, rubric=new.rubric)
     studies, positions = compare(old.assessment, new)

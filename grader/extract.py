@@ -10,11 +10,18 @@ import warnings
 from pathlib import Path
 
 from grader.errors import InvalidInput, Problem
-from grader.read import DEFAULT_MAX_BYTES, _size_text, read_bounded
+from grader.read import DEFAULT_MAX_BYTES, Source, _size_text, read_source
 from grader.write import write_atomic
 
 PDF_MAGIC = b"%PDF-"
 EVIDENCE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".tsv", ".txt")
+
+
+def looks_like_pdf(data: bytes, filename: str) -> bool:
+    """True when the bytes start like a PDF (a .pdf may have up to 1 KB of junk first)."""
+    head = data[:1024]
+    return head.startswith(PDF_MAGIC) or (Path(filename).suffix.lower() == ".pdf"
+                                          and PDF_MAGIC in head)
 
 
 def is_pdf(path: Path) -> bool:
@@ -64,15 +71,20 @@ def _pdf_problem(exc: Exception, too_big: str) -> str:
             "it is damaged or truncated: rebuild it, or use the evidence file itself")
 
 
-def attached_evidence(pdf: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
-    """The (name, bytes) of the evidence file attached to a brief PDF (at most max_bytes)."""
+def attached_evidence(pdf: Path | Source,
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
+    """The (name, bytes) of the evidence file attached to a brief PDF (at most max_bytes).
+
+    pdf: the brief's path, or its Source already read (nothing is read again).
+    """
     import pypdf
 
-    data = read_bounded(pdf, max_bytes, str(pdf))
-    if not (data[:1024].startswith(PDF_MAGIC) or (Path(pdf).suffix.lower() == ".pdf"
-                                                 and PDF_MAGIC in data[:1024])):
+    source = pdf if isinstance(pdf, Source) else read_source(pdf, max_bytes)
+    pdf, data = source.name, source.data
+    if not looks_like_pdf(data, source.filename):
         raise InvalidInput([Problem(str(pdf), None, None,
-                                    "not a PDF file; give a brief built by `grader build`")])
+                                    "not a PDF file; give a brief built by `grader build`",
+                                    code="not-a-pdf")])
     too_big = (f"its attached file is larger than the {_size_text(max_bytes)} limit; pass "
                f"--max-size MB to raise it")
     try:
@@ -83,10 +95,11 @@ def attached_evidence(pdf: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[st
                       str(getattr(a, "associated_file_relationship", "") or ""))
                      for a in pypdf.PdfReader(io.BytesIO(data)).attachment_list]
     except Exception as exc:  # pypdf raises many types for a damaged file
-        raise InvalidInput([Problem(str(pdf), None, None, _pdf_problem(exc, too_big))]) \
-            from None
+        message = _pdf_problem(exc, too_big)
+        raise InvalidInput([Problem(str(pdf), None, None, message, code="too-large"
+                                    if message == too_big else "damaged-pdf")]) from None
     if any(len(f[1]) > max_bytes for f in files):
-        raise InvalidInput([Problem(str(pdf), None, None, too_big)])
+        raise InvalidInput([Problem(str(pdf), None, None, too_big, code="too-large")])
     for chosen in (files,
                    [f for f in files if f[2] == "/Source"],
                    [f for f in files if Path(f[0]).suffix.lower() in EVIDENCE_SUFFIXES]):
@@ -95,11 +108,12 @@ def attached_evidence(pdf: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[st
     if not files:
         raise InvalidInput([Problem(str(pdf), None, None,
                                     "has no attached evidence file; only briefs built by "
-                                    "`grader build` (PDF format) carry their CSV")])
+                                    "`grader build` (PDF format) carry their CSV",
+                                    code="no-attachment")])
     raise InvalidInput([Problem(str(pdf), None, None,
                                 f"has {len(files)} attached files "
                                 f"({', '.join(f[0] for f in files)}); expected one evidence "
-                                "file")])
+                                "file", code="several-attachments")])
 
 
 _SPREADSHEET = frozenset({".xlsx", ".xlsm"})
@@ -127,12 +141,12 @@ def extract_attached(pdf: Path, out: Path | None = None, *, force: bool = False,
         if out.exists() and not force:
             raise InvalidInput([Problem(str(out), None, None,
                 f"already exists; not overwritten (pass --force to replace it, or "
-                f"-o FILE to write the attached {name} elsewhere)")])
+                f"-o FILE to write the attached {name} elsewhere)", code="file-exists")])
     attached, wanted = _kind(Path(name).suffix.lower()), _kind(Path(out).suffix.lower())
     if attached and wanted and attached != wanted:
         right = Path(out).with_suffix(Path(name).suffix.lower())
         raise InvalidInput([Problem(str(pdf), None, None,
             f"the attached file {name} is {attached}, but {out} names {wanted}; "
-            f"write it as -o {right}")])
+            f"write it as -o {right}", code="wrong-suffix")])
     write_atomic(out, data)
     return name, len(data), Path(out)

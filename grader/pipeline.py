@@ -11,7 +11,7 @@ import pandas as pd
 
 from grader.judge import judge
 from grader.rate import rate
-from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, read_table
+from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_table
 from grader.rubric import Rubric, load_rubric
 from grader.validate import Evidence, validate
 
@@ -39,16 +39,18 @@ class Assessment:
         return best.set_index("study_id").loc[order].reset_index()
 
 
-def assess(path: str | Path, *, rubric: Rubric | str | Path | None = None,
+def assess(path: str | Path | Source | bytes, *, rubric: Rubric | str | Path | None = None,
            sheet: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
            display: str | None = None,
            progress: Callable[[str], None] | None = None,
            max_rows: int = DEFAULT_MAX_ROWS) -> Assessment:
-    """Read, validate, rate and judge one evidence file."""
+    """Read, validate, rate and judge one evidence file (a path, a Source, or CSV bytes)."""
     stage = progress or (lambda name: None)
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric)
     stage("reading")
+    if isinstance(path, bytes | bytearray):
+        path = Source(display or "evidence.csv", bytes(path))
     table = read_table(path, sheet=sheet, max_bytes=max_bytes, display=display,
                        max_rows=max_rows)
     evidence = validate(table, rubric)

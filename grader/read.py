@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import math
 import os
@@ -23,6 +24,31 @@ MAX_CELL_CHARS = 1_000_000
 _FALLBACK_ENCODING = "cp1252"
 
 
+@dataclass(frozen=True)
+class Source:
+    """One input file, read once: its name for messages, its bytes and their sha256.
+
+    The build's fingerprint, the assessment and the PDF's attachment all use the same
+    record, so they describe the same bytes even if the file changes meanwhile.
+    """
+
+    name: str  # as shown in messages (a PDF's attachment as BRIEF.pdf#NAME)
+    data: bytes
+    filename: str = "evidence.csv"  # its base name: the suffix says CSV or .xlsx
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+
+def read_source(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                name: str | None = None) -> Source:
+    """Read a file once, bounded by max_bytes, into a Source record."""
+    data = read_bounded(path, max_bytes, name or str(path))
+    return Source(name or str(path), data, Path(path).name)
+
+
 @dataclass
 class RawTable:
     """A file's header and data records as strings, before any validation."""
@@ -31,10 +57,11 @@ class RawTable:
     header: list[str]
     records: list[list[str]]
     lines: list[int]  # the line (spreadsheet row) of each record; the header is line 1
-    data: bytes = b""  # the file's bytes, for hashing and attaching to the brief
+    data: bytes = b""  # the file's bytes (source.data)
     warnings: list[Problem] = field(default_factory=list)
     header_line: int = 1  # later than 1 when blank rows come before the header
     body: Any = None  # the records as a DataFrame of strings, when pandas tokenised them
+    source: Source | None = None  # the file read, for hashing and attaching to the brief
 
 
 def normalize_name(text: str) -> str:
@@ -42,20 +69,23 @@ def normalize_name(text: str) -> str:
     return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
-def read_table(path: str | Path, *, sheet: str | None = None,
+def read_table(path: str | Path | Source, *, sheet: str | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES, display: str | None = None,
                max_rows: int = DEFAULT_MAX_ROWS) -> RawTable:
-    """Read a CSV or .xlsx file; raise InvalidInput naming every problem found."""
-    path = Path(path)
-    name = display or str(path)
-    data = read_bounded(path, max_bytes, name)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    """Read a CSV or .xlsx file (or a Source already read); raise InvalidInput naming
+    every problem found."""
+    source = path if isinstance(path, Source) else read_source(path, max_bytes, display)
+    name, data = source.name, source.data
+    if len(data) > max_bytes:
+        raise InvalidInput([_too_big(name, len(data), max_bytes)])
+    if Path(source.filename).suffix.lower() in (".xlsx", ".xlsm"):
         table = _read_xlsx(data, name, sheet, max_bytes)
     else:
         _precheck_rows(data, name, max_rows)
         table = read_csv_bytes(data, name)
     check_rows(table, max_rows)  # right after tokenising, before the expensive stages
     table.data = data
+    table.source = source
     return table
 
 
@@ -80,7 +110,8 @@ def _precheck_rows(data: bytes, name: str, max_rows: int) -> None:
 def _too_many_rows(name: str, rows: int, max_rows: int) -> Problem:
     return Problem(name, None, None,
         f"{rows:,} citation rows, over the {max_rows:,} limit; pass --max-rows N to "
-        f"raise it (e.g. --max-rows {rows}), or split the evidence by question")
+        f"raise it (e.g. --max-rows {rows}), or split the evidence by question",
+        code="too-many-rows")
 
 
 def check_rows(table: RawTable, max_rows: int) -> None:
@@ -112,7 +143,8 @@ def file_kind(mode: int) -> str | None:
 
 def _not_a_file(name: str, mode: int) -> Problem:
     return Problem(name, None, None, f"is {file_kind(mode)}, not a regular file; grader "
-                   "reads only files saved on disk (save or copy the data to a file)")
+                   "reads only files saved on disk (save or copy the data to a file)",
+                   code="not-a-file")
 
 
 def _too_big(name: str, size: int | None, max_bytes: int) -> Problem:
@@ -121,7 +153,7 @@ def _too_big(name: str, size: int | None, max_bytes: int) -> Problem:
     hint = max(1, math.ceil((size or max_bytes + 1) / 1e6))
     return Problem(name, None, None,
         f"{what}, over the {_size_text(max_bytes)} limit; pass "
-        f"--max-size MB to raise it (e.g. --max-size {hint})")
+        f"--max-size MB to raise it (e.g. --max-size {hint})", code="too-large")
 
 
 def read_bounded(path: str | Path, max_bytes: int, name: str | None = None) -> bytes:
@@ -263,16 +295,16 @@ def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
         except UnicodeDecodeError:
             raise InvalidInput([Problem(name, None, None,
                 "starts like UTF-16 text but does not decode as UTF-16; "
-                "save the file as 'CSV UTF-8'")]) from None
+                "save the file as 'CSV UTF-8'", code="bad-utf16")]) from None
         if "\x00" not in text:
             return text, [Problem(name, None, None,
                 "not UTF-8; decoded as UTF-16 (byte-order mark); "
-                "save as 'CSV UTF-8' to silence this", "warning")]
+                "save as 'CSV UTF-8' to silence this", "warning", code="decoded-utf16")]
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InvalidInput([Problem(name, line, None,
             "NUL byte found: this is a binary file (or UTF-16 text without a byte-order "
-            "mark), not a CSV; save or export it as 'CSV UTF-8'")])
+            "mark), not a CSV; save or export it as 'CSV UTF-8'", code="nul-byte")])
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -282,10 +314,10 @@ def _decode(data: bytes, name: str) -> tuple[str, list[Problem]]:
     except UnicodeDecodeError as exc:
         raise InvalidInput([Problem(name, line, None,
             "not UTF-8 text, nor Windows-1252 (byte "
-            f"0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'")]) from None
+            f"0x{data[exc.start]:02x}); save the file as 'CSV UTF-8'", code="not-utf8")]) from None
     warning = Problem(name, line, None,
         "not UTF-8; decoded as Windows-1252 (Excel's default); "
-        "save as 'CSV UTF-8' to silence this", "warning")
+        "save as 'CSV UTF-8' to silence this", "warning", code="decoded-cp1252")
     return text, [warning]
 
 
@@ -306,14 +338,15 @@ def _csv_problem(name: str, line: int, text_line: int, detail: str) -> Problem:
     where = "" if text_line == line else f" (line {text_line} of the text)"
     if "field larger" in detail:
         return Problem(name, line, None,
-            f"a cell is longer than {MAX_CELL_CHARS:,} characters{where}; shorten it")
+            f"a cell is longer than {MAX_CELL_CHARS:,} characters{where}; shorten it",
+            code="cell-too-long")
     if "end of data" in detail or "EOF" in detail:
         return Problem(name, line, None,
             f"a quoted cell opened in this row{where} is never closed; "
-            "add the missing '\"'")
+            "add the missing '\"'", code="unclosed-quote")
     return Problem(name, line, None, f"cannot parse this row as CSV{where} ({detail}); "
                    "a cell that starts with '\"' must end with '\"' right before the "
-                   "delimiter, with any quote inside it doubled (\"\")")
+                   "delimiter, with any quote inside it doubled (\"\")", code="bad-csv-row")
 
 
 def _split_header(name: str, records: list[list[str]], lines: list[int],
@@ -322,7 +355,7 @@ def _split_header(name: str, records: list[list[str]], lines: list[int],
     if first is None:
         raise InvalidInput([Problem(name, None, None,
             "no header and no citation rows: the file is empty; start from the table "
-            "`grader init` writes (a header line, then one row per citation)")])
+            "`grader init` writes (a header line, then one row per citation)", code="empty-file")])
     header = [normalize_name(c) for c in records[first]]
     body = [(r, n) for r, n in zip(records[first + 1:], lines[first + 1:], strict=True)
             if any(c.strip() for c in r)]
@@ -347,7 +380,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None,
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise InvalidInput([Problem(name, None, None,
             f"cannot open as an .xlsx workbook ({type(exc).__name__}); save it from the "
-            "spreadsheet program as .xlsx, or export it as 'CSV UTF-8'")]) from None
+            "spreadsheet program as .xlsx, or export it as 'CSV UTF-8'",
+            code="not-a-workbook")]) from None
     try:
         ws, warnings = _choose_sheet(book, name, sheet)
         records, lines, problems = _sheet_records(ws, name)
@@ -371,7 +405,7 @@ def _check_unzipped_sizes(data: bytes, name: str, max_bytes: int) -> None:
             raise InvalidInput([Problem(name, None, None,
                 f"unzips to {_size_text(member.file_size)} ({member.filename}), over the "
                 f"{_size_text(max_bytes)} limit; pass --max-size MB to raise it (e.g. "
-                f"--max-size {max(1, math.ceil(member.file_size / 1e6))})")])
+                f"--max-size {max(1, math.ceil(member.file_size / 1e6))})", code="too-large")])
 
 
 def _choose_sheet(book, name: str, sheet: str | None):
@@ -384,16 +418,17 @@ def _choose_sheet(book, name: str, sheet: str | None):
             iter([n for n in names if n.casefold() == sheet.casefold()][:1]), None)
         if found is None:
             raise InvalidInput([Problem(name, None, None,
-                f"no sheet named {sheet!r}; the sheets are: {listed}")])
+                f"no sheet named {sheet!r}; the sheets are: {listed}", code="unknown-sheet")])
         if found not in cells:
             raise InvalidInput([Problem(name, None, None,
                 f"sheet {found!r} is a chart, with no cells to read; pass --sheet with "
-                f"one of the sheets that hold cells: {', '.join(cells) or '(none)'}")])
+                f"one of the sheets that hold cells: {', '.join(cells) or '(none)'}",
+                code="chart-sheet")])
         return cells[found], []
     if not cells:
         raise InvalidInput([Problem(name, None, None,
             f"has no sheet with cells (the sheets are: {listed}); put the evidence table "
-            "on a worksheet")])
+            "on a worksheet", code="no-cell-sheet")])
     scores = {title: len(set(REQUIRED_COLUMNS) & set(_sheet_header(ws)))
               for title, ws in cells.items()}
     best = max(scores, key=lambda title: scores[title])  # the first of the best
@@ -405,7 +440,8 @@ def _choose_sheet(book, name: str, sheet: str | None):
         said = (f"no sheet's header holds every required column "
                 f"({', '.join(REQUIRED_COLUMNS)}); read sheet {best!r}, the closest")
     return cells[best], [Problem(name, None, None,
-        f"{said}; pass --sheet NAME to read another (the sheets are: {listed})", "warning")]
+        f"{said}; pass --sheet NAME to read another (the sheets are: {listed})", "warning",
+        code="sheet-chosen")]
 
 
 def _sheet_header(ws) -> list[str]:
@@ -462,12 +498,13 @@ def _sheet_records(ws, name: str) -> tuple[list[list[str]], list[int], list[Prob
                 problems.append(Problem(name, number, named or None,
                     f"cell {ref} holds a formula whose value is not stored in the file; "
                     "open and save the file in your spreadsheet program so the values "
-                    "are stored (or type the value)"))
+                    "are stored (or type the value)", code="formula-without-value"))
                 continue
             text = _xlsx_cell_text(value)
             if len(text) > MAX_CELL_CHARS:
                 problems.append(Problem(name, number, None,
-                    f"cell {ref} is longer than {MAX_CELL_CHARS:,} characters; shorten it"))
+                    f"cell {ref} is longer than {MAX_CELL_CHARS:,} characters; shorten it",
+                    code="cell-too-long"))
                 continue
             if text:
                 row[column] = text
@@ -481,7 +518,7 @@ def _sheet_records(ws, name: str) -> tuple[list[list[str]], list[int], list[Prob
             problems.append(Problem(name, number, None,
                 f"cell {ws.title}!{get_column_letter(extra[0])}{number} is outside the "
                 f"table (the header ends at column {get_column_letter(len(header))}); "
-                "delete it, or give its column a header"))
+                "delete it, or give its column a header", code="cell-outside-table"))
             row = {c: v for c, v in row.items() if c <= len(header)}
             if not row:
                 continue

@@ -140,18 +140,22 @@ def default_rubric_text() -> str:
     return resources.files("grader").joinpath(DEFAULT_RUBRIC).read_text(encoding="utf-8")
 
 
-def load_rubric(path: str | Path | None = None, *, text: str | None = None) -> Rubric:
-    """Load and check a rubric file (the packaged default when path is None)."""
+def load_rubric(path: str | Path | None = None, *, text: str | None = None,
+                data: bytes | None = None) -> Rubric:
+    """Load and check a rubric file (the packaged default when path is None).
+
+    data: the file's bytes, already read (the build reads them once for its fingerprint).
+    """
     if text is not None:
         return parse_rubric(text, str(path or "rubric"))
     if path is None:
         return parse_rubric(default_rubric_text(), f"(built-in) {DEFAULT_RUBRIC}")
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput([Problem(str(path), None, None,
-                                    "rubric is not UTF-8 text")]) from None
+                                    "rubric is not UTF-8 text", code="not-utf8")]) from None
     return parse_rubric(text, str(path))
 
 
@@ -171,7 +175,8 @@ def _parse_rubric(text: str, name: str) -> Rubric:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise InvalidInput([Problem(name, line, None,
-                                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}")
+                                    f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}",
+                                    code="not-toml")
                             ]) from None
     checker = _RubricChecker(name)
     rubric = checker.build(raw, text)
@@ -215,7 +220,7 @@ class _RubricChecker:
         self.design_ids: tuple[str, ...] = ()
 
     def fail(self, where: str, message: str) -> None:
-        self.problems.append(Problem(self.name, None, where, message))
+        self.problems.append(Problem(self.name, None, where, message, code="invalid-rubric"))
 
     def build(self, raw: dict, text: str) -> Rubric:
         for key in ("name", "version"):

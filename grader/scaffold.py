@@ -185,7 +185,8 @@ def scaffold(folder: Path, *, force: bool = False) -> list[Path]:
     if existing and not force:
         raise InvalidInput([Problem(str(p), None, None,
                                     "already exists; not overwritten (pass --force to "
-                                    "replace the starter files)") for p in existing])
+                                    "replace the starter files)",
+                                    code="file-exists") for p in existing])
     for path, make in zip(targets, STARTER_FILES.values(), strict=True):
         write_atomic(path, make().encode("utf-8"))
     return targets

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -13,7 +12,7 @@ import pandera.pandas as pa
 
 from grader import numbers
 from grader.errors import InvalidInput, Problem
-from grader.read import RawTable
+from grader.read import RawTable, Source
 from grader.rubric import Rubric
 from grader.vocab import COLUMN, COLUMNS, ENUM_ALIASES, FALSE_WORDS, TRUE_WORDS, Column
 
@@ -30,10 +29,19 @@ class Evidence:
     """Validated citations: one row per citation, study and position columns filled in."""
 
     path: str
-    sha256: str
-    data: bytes
+    source: Source  # the file read (name, bytes, sha256): reading's record, not a copy
     citations: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def sha256(self) -> str:
+        """The evidence file's digest (of its source's bytes)."""
+        return self.source.sha256
+
+    @property
+    def data(self) -> bytes:
+        """The evidence file's bytes, as read."""
+        return self.source.data
 
 
 def validate(table: RawTable, rubric: Rubric) -> Evidence:
@@ -45,7 +53,7 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     problems += ragged
     if not len(frame) and not any(p.severity == "error" for p in problems):
         problems.append(Problem(table.path, None, None,
-            "no citation rows: add one row per study cited on a position"))
+            "no citation rows: add one row per study cited on a position", code="no-citation-rows"))
     if any(p.severity == "error" for p in header_problems) or not len(frame):
         raise InvalidInput(problems)
     raw = frame
@@ -60,8 +68,9 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
     citations = _typed(frame, rubric, distinct)
-    return Evidence(table.path, hashlib.sha256(table.data).hexdigest(), table.data,
-                    citations, [p for p in problems if p.severity == "warning"])
+    source = table.source or Source(table.path, table.data)
+    return Evidence(table.path, source, citations,
+                    [p for p in problems if p.severity == "warning"])
 
 
 def _unattached(frame: pd.DataFrame, problems: list[Problem], path: str) -> list[Problem]:
@@ -72,11 +81,11 @@ def _unattached(frame: pd.DataFrame, problems: list[Problem], path: str) -> list
         return problems
     lines = set(frame.index[blank])
     kept = [p for p in problems if not (p.line in lines and p.column in ("position_id", "stance")
-                                        and p.message.startswith("required on every row"))]
+                                        and p.code == "required-blank")]
     return kept + [Problem(path, int(line), "position_id",
                            f"study {sid} is not cited on a position yet: fill position_id, "
                            f"position, advocate, stance for study {sid} (one row per position "
-                           "that cites it), or delete the row")
+                           "that cites it), or delete the row", code="study-not-cited")
                    for line, sid in frame.loc[blank, "study_id"].items()]
 
 
@@ -87,16 +96,16 @@ def _check_header(table: RawTable) -> tuple[list[str], list[Problem]]:
             continue
         if name in seen:
             problems.append(Problem(table.path, table.header_line, name,
-                "column appears twice in the header; keep one"))
+                "column appears twice in the header; keep one", code="duplicate-column"))
         seen.add(name)
         if name not in COLUMN:
             problems.append(Problem(table.path, table.header_line, name,
                 "unknown column, ignored" + _suffix(_column_hint(name, table.header)),
-                "warning"))
+                "warning", code="unknown-column"))
     for column in COLUMNS:
         if column.required != "no" and column.name not in seen:
             problems.append(Problem(table.path, table.header_line, column.name,
-                "required column is missing from the header"))
+                "required column is missing from the header", code="missing-column"))
     return [n for n in table.header if n in COLUMN], problems
 
 
@@ -117,7 +126,7 @@ def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Proble
         problems = [Problem(table.path, line, None,
                             f"row has {len(r)} cells but the header has {width}; "
                             "remove the extra cells or quote cells that contain the "
-                            "delimiter")
+                            "delimiter", code="too-many-cells")
                     for r, line in zip(table.records, table.lines, strict=True)
                     if len(r) > width]
         rows = [r[:width] + [""] * (width - len(r)) for r in table.records]
@@ -198,7 +207,7 @@ def _date_warnings(raw: pd.DataFrame, path: str) -> list[Problem]:
     return [Problem(path, int(line), "year",
                     f"{_shown(text.strip())} is a date; read as its year, {dated[text]} "
                     "(type the year alone, or format the cell as a number, to silence this)",
-                    "warning")
+                    "warning", code="date-as-year")
             for line, text in zip(raw.index.to_numpy()[where], values[where], strict=True)]
 
 
@@ -282,7 +291,8 @@ def _cell_problems(distinct: Distinct, raw: pd.DataFrame, path: str,
             messages = {text: _cell_message(COLUMN[column], check,
                                             str(text).strip() or value, rubric)
                         for text in dict.fromkeys(typed)}
-            problems += [Problem(path, int(line), column, messages[text])
+            problems += [Problem(path, int(line), column, messages[text],
+                                 code=_cell_code(check, str(text).strip() or str(value)))
                          for line, text in zip(line_numbers[where], typed, strict=True)]
         return problems
     return []
@@ -322,6 +332,22 @@ def _cell_message(column: Column, check: str, value: object, rubric: Rubric) -> 
     if check == "doi":
         return f"{shown} is not a DOI; a DOI looks like 10.1176/appi.ajp.2018.18020138"
     return f"{shown} fails check {check}"
+
+
+_CHECK_CODES = {"not_nullable": "required-blank", "slug": "not-an-id",
+                "study_id": "not-a-study-id", "enum": "not-allowed", "design": "unknown-design",
+                "bool": "not-yes-no", "int": "not-a-whole-number", "minimum": "too-small",
+                "maximum": "too-many-digits", "future": "future-year", "doi": "not-a-doi"}
+"""The Problem code of each failed check (grader.errors.CODES says what each means)."""
+
+
+def _cell_code(check: str, text: str) -> str:
+    """The code of a cell's failure; a number cell says why it is not a whole number."""
+    if check == "int" and text.startswith("-"):
+        return "negative-number"
+    if check == "int" and numbers.ambiguous(text):
+        return "ambiguous-number"
+    return _CHECK_CODES.get(check, "failed-check")
 
 
 def _suffix(hint: str) -> str:
@@ -395,7 +421,7 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
                     f"{_shown(uniques[codes[i]])} conflicts with "
                     f"{_shown(uniques[first_code[i]])} on line {lines[at[i]]} for {level} "
                     f"{keys[i]}; a {level}'s {column.name} must agree on every row "
-                    "(or be blank)"))
+                    "(or be blank)", code="conflicting-values"))
             filled = np.where(codes >= 0, codes, first_code)
             frame[column.name] = np.append(np.asarray(uniques, dtype=object), pd.NA)[filled]
             distinct[column.name] = filled, uniques
@@ -434,22 +460,25 @@ def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
         if not close:
             problems.append(Problem(path, int(lines[i]), column,
                 f"{level} {keys[i]} has no {column} on any of its rows; "
-                "give it on at least one"))
+                "give it on at least one", code="missing-in-group"))
             continue
         other = close[0]
         if sizes[complete[other]] >= sizes[g]:  # this id is the odd one out: a typo
             problems.append(Problem(path, int(lines[i]), column,
                 f"{level} {keys[i]} has no {column} on any of its rows; "
-                f"{did_you_mean([other])} (if not, give it on at least one row)"))
+                f"{did_you_mean([other])} (if not, give it on at least one row)",
+                code="missing-in-group"))
             continue
         typo_lines = lines[group == complete[other]]
         shown_lines = ", ".join(str(n) for n in lines[group == g][:5])
         problems.append(Problem(path, int(lines[i]), column,
             f"{level} {keys[i]} has no {column} on any of its rows; line "
-            f"{typo_lines[0]} gives it for {other}, which looks like a typo of {keys[i]}"))
+            f"{typo_lines[0]} gives it for {other}, which looks like a typo of {keys[i]}",
+            code="missing-in-group"))
         problems += [Problem(path, int(n), key,
                      f"{_shown(other)} looks like a typo: {did_you_mean([keys[i]])} "
-                     f"({keys[i]} is on lines {shown_lines})") for n in typo_lines]
+                     f"({keys[i]} is on lines {shown_lines})",
+                     code="likely-typo") for n in typo_lines]
     return problems
 
 
@@ -486,7 +515,7 @@ def _duplicate_citations(frame: pd.DataFrame, path: str) -> list[Problem]:
                     f"{frame.at[line, 'study_id']} is already cited on position "
                     f"{frame.at[line, 'position_id']} (line "
                     f"{first[(frame.at[line, 'position_id'], frame.at[line, 'study_id'])]}); "
-                    "a study is cited at most once per position")
+                    "a study is cited at most once per position", code="duplicate-citation")
             for line in dup[dup].index]
 
 
@@ -496,13 +525,14 @@ def _cross_field(frame: pd.DataFrame, path: str, rubric: Rubric) -> list[Problem
     problems = [Problem(path, int(line), "randomized",
                         f"'no' contradicts design {frame.at[line, 'design']} of study "
                         f"{frame.at[line, 'study_id']}, which is randomised; correct the "
-                        "design (e.g. nonrandomized_controlled) or the randomized cell")
+                        "design (e.g. nonrandomized_controlled) or the randomized cell",
+                        code="contradicts-design")
                 for line in _once_per_study(frame, said_no)]
     nonhuman = frame["design"].isin(tuple(rubric.nonhuman_designs)) & frame["species"].eq("human")
     problems += [Problem(path, int(line), "species",
                          f"'human' contradicts design {frame.at[line, 'design']} of study "
                          f"{frame.at[line, 'study_id']}; leave species blank or correct "
-                         "the design")
+                         "the design", code="contradicts-design")
                  for line in _once_per_study(frame, nonhuman)]
     return problems
 

@@ -31,19 +31,20 @@ def read_references(path: Path, data: bytes | None = None,
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise InvalidInput([Problem(name, line, None, "not UTF-8 text; save the file as "
-                                    "UTF-8 (export with Unicode encoding)")]) from None
+                                    "UTF-8 (export with Unicode encoding)",
+                                    code="not-utf8")]) from None
     if not text.strip():
         raise InvalidInput([Problem(name, None, None, "the file is empty; export the "
-                                    "references again")])
+                                    "references again", code="empty-file")])
     fmt = fmt or detect_format(path, text)
     refs = READERS[fmt](text, name)
     empty = [i for i, r in enumerate(refs) if not (r.title or r.authors or r.url or r.doi)]
     warnings = [Problem(name, refs[i].line, None, f"record {i + 1} has no title, author, DOI "
-                        "or URL; skipped", "warning") for i in empty]
+                        "or URL; skipped", "warning", code="empty-record") for i in empty]
     refs = [r for i, r in enumerate(refs) if i not in set(empty)]
     if not refs:
         raise InvalidInput(warnings + [Problem(name, None, None,
-            f"no references found (read as {fmt}); {HINTS[fmt]}")])
+            f"no references found (read as {fmt}); {HINTS[fmt]}", code="no-references")])
     return fmt, refs, warnings
 
 
@@ -144,7 +145,7 @@ def read_ris(text: str, name: str) -> list[Reference]:
         entries = rispy.loads(text, skip_unknown_tags=True)
     except (rispy.parser.ParseError, ValueError, IndexError) as exc:
         raise InvalidInput([Problem(name, _error_line(exc), None,
-                                    f"not valid RIS: {exc}")]) from None
+                                    f"not valid RIS: {exc}", code="not-ris")]) from None
     refs = []
     for e in entries:
         authors = e.get("authors") or e.get("first_authors") or []
@@ -200,7 +201,7 @@ def read_bibtex(text: str, name: str) -> list[Reference]:
             db = bibtexparser.loads(text, parser=parser)
         except Exception as exc:  # pyparsing raises its own types
             raise InvalidInput([Problem(name, _error_line(exc), None,
-                                        f"not valid BibTeX: {exc}")]) from None
+                                        f"not valid BibTeX: {exc}", code="not-bibtex")]) from None
     refs = []
     for e in db.entries:
         authors = re.split(r"\s+and\s+", e.get("author", "")) if e.get("author") else []
@@ -274,13 +275,15 @@ def read_medline(text: str, name: str) -> list[Reference]:
 def _parse_xml(text: str, name: str) -> ET.Element:
     if "<!DOCTYPE" in text and "<!ENTITY" in text:
         raise InvalidInput([Problem(name, None, None,
-                                    "XML with entity declarations is refused; export again")])
+                                    "XML with entity declarations is refused; export again",
+                                    code="xml-entities")])
     text = re.sub(r"<!DOCTYPE[^>]*>", "", text, count=1)
     try:
         return ET.fromstring(text)
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
-        raise InvalidInput([Problem(name, line, None, f"not valid XML: {exc.msg}")]) from None
+        raise InvalidInput([Problem(name, line, None, f"not valid XML: {exc.msg}",
+        code="not-xml")]) from None
 
 
 def _txt(elem: ET.Element | None) -> str:
@@ -364,12 +367,13 @@ def read_csl_json(text: str, name: str) -> list[Reference]:
         items = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput([Problem(name, exc.lineno, None,
-                                    f"not valid JSON: {exc.msg}")]) from None
+                                    f"not valid JSON: {exc.msg}", code="not-json")]) from None
     if isinstance(items, dict):
         items = items.get("items", [items])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise InvalidInput([Problem(name, None, None, "CSL-JSON must be a list of items "
-                                    "(objects with title, author, issued, …)")])
+                                    "(objects with title, author, issued, …)",
+                                    code="not-csl-json")])
     refs = []
     for item in items:
         authors = []

@@ -74,7 +74,7 @@ def draft(references: Path, *, into: Path | None = None, fmt: str = "csv",
     if input_format is not None and input_format not in FORMATS:
         raise InvalidInput([Problem(str(references), None, None,
                                     f"unknown input format {input_format!r}; use one of: "
-                                    f"{', '.join(FORMATS)}")])
+                                    f"{', '.join(FORMATS)}", code="unknown-format")])
     table = load_cues(load_rubric(rubric), cues)
     name, refs, read_warnings = read_references(Path(references), fmt=input_format)
     refs = merge_duplicates(refs)
@@ -267,7 +267,8 @@ class _Existing:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput([Problem(str(path), None, None,
-                                        "not UTF-8 text; --into needs a UTF-8 CSV")]) from None
+                                        "not UTF-8 text; --into needs a UTF-8 CSV",
+                                        code="not-utf8")]) from None
         first = text.split("\n", 1)[0]
         delimiter = ";" if first.count(";") > first.count(",") else ","
         newline = "\r\n" if "\r\n" in text[:len(first) + 2] else "\n"
@@ -276,7 +277,7 @@ class _Existing:
             rows = list(reader)
         except csv.Error as exc:
             raise InvalidInput([Problem(str(path), reader.line_num, None,
-                                        f"not readable as CSV: {exc}")]) from None
+                                        f"not readable as CSV: {exc}", code="not-csv")]) from None
         if not rows:
             return cls(path, data, [], newline, delimiter, set(), {})
         header = [re.sub(r"[\s\-]+", "_", h.strip().lower()) for h in rows[0]]
@@ -337,7 +338,7 @@ def _merge_into(result: Draft, into: Path, existing: _Existing | None,
     for column, ids in left_out.items():
         result.warnings.append(Problem(str(into), None, None,
             f"has no column {column}: the drafted {column} of {', '.join(ids)} is left out "
-            "(add the column to the header to keep it)", "warning"))
+            "(add the column to the header to keep it)", "warning", code="column-left-out"))
     if not new:
         return
     columns = tuple(existing.header)

@@ -92,41 +92,46 @@ def load_cues(rubric: Rubric, path: str | Path | None = None) -> CueTable:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput([Problem(name, None, None, f"not valid TOML: {exc}")]) from None
+        raise InvalidInput([Problem(name, None, None, f"not valid TOML: {exc}",
+        code="not-toml")]) from None
     problems, warnings = [], []
     precedence = tuple(raw.get("precedence", ()))
     if not precedence or not all(isinstance(t, str) for t in precedence):
-        problems.append(Problem(name, None, "precedence", "required: a list of tier names"))
+        problems.append(Problem(name, None, "precedence", "required: a list of tier names",
+        code="invalid-cues"))
     cues = []
     for i, spec in enumerate(raw.get("cue", []), start=1):
         where = f"cue {i} ({spec.get('match', '?')!r})"
         source, tier, design = spec.get("source"), spec.get("tier"), spec.get("design")
         if source not in SOURCES:
             problems.append(Problem(name, None, where,
-                                    f"source must be one of: {', '.join(SOURCES)}"))
+                                    f"source must be one of: {', '.join(SOURCES)}",
+                                    code="invalid-cues"))
             continue
         if tier not in precedence:
             problems.append(Problem(name, None, where,
                                     f"tier {tier!r} is not in precedence; use one of: "
-                                    f"{', '.join(precedence)}"))
+                                    f"{', '.join(precedence)}", code="invalid-cues"))
             continue
         sets = tuple((spec.get("set") or {}).items())
         bad = [(k, v) for k, v in sets if v not in SETTABLE.get(k, ())]
         if bad:
             problems.append(Problem(name, None, where, f"cannot set {bad[0][0]} = {bad[0][1]!r}; "
-                                    f"settable: {', '.join(SETTABLE)}"))
+                                    f"settable: {', '.join(SETTABLE)}", code="invalid-cues"))
             continue
         if design is not None and design not in rubric.designs:
             warnings.append(Problem(name, None, where,
                                     f"design {design!r} is not in the rubric "
-                                    f"({', '.join(rubric.designs)}); cue ignored", "warning"))
+                                    f"({', '.join(rubric.designs)}); cue ignored", "warning",
+                                    code="unknown-cue-design"))
             continue
         pattern = None
         if source not in ("pubtype", "ris_type"):
             try:
                 pattern = re.compile(spec["match"], re.I)
             except re.error as exc:
-                problems.append(Problem(name, None, where, f"not a valid regex: {exc}"))
+                problems.append(Problem(name, None, where, f"not a valid regex: {exc}",
+                code="invalid-regex"))
                 continue
         cues.append(Cue(source, spec["match"], tier, design, spec.get("note"), sets, pattern))
     refines = {k: tuple(v) for k, v in raw.get("refines", {}).items()}
@@ -135,7 +140,8 @@ def load_cues(rubric: Rubric, path: str | Path | None = None) -> CueTable:
         try:
             n_patterns.append(re.compile(pattern, re.I))
         except re.error as exc:
-            problems.append(Problem(name, None, "n.patterns", f"not a valid regex: {exc}"))
+            problems.append(Problem(name, None, "n.patterns", f"not a valid regex: {exc}",
+            code="invalid-regex"))
     if problems:
         raise InvalidInput(problems)
     return CueTable(precedence, tuple(cues), refines, dict(raw.get("check", {})),

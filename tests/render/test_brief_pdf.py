@@ -13,7 +13,7 @@ import tinyhtml5
 
 from grader.build import BuildOptions, build_brief
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "evidence.csv"
 EPOCH = "1780000000"  # 2026-05-28 UTC
 DATE = "2026-05-28"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "evidence.csv"
 
 STUDY_COLUMNS = ("citation", "design", "year", "doi", "n", "n_studies", "included_designs",

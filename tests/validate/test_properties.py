@@ -9,6 +9,7 @@ certainty; an explicit judgment always wins; opinion designs stay not_rated.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import tempfile
 from pathlib import Path
@@ -264,9 +265,8 @@ def test_a_more_severe_judgment_never_raises_certainty(rows, domain, data):
         worse.loc[i, domain] = data.draw(st.sampled_from(choices))
     after = rate(worse, RUBRIC)
     assert (after["score"] <= before["score"]).all()
-    check_invariants(Assessment(result.evidence.__class__(
-        result.evidence.path, result.evidence.sha256, b"", worse), RUBRIC, after,
-        result.positions))
+    check_invariants(Assessment(dataclasses.replace(result.evidence, citations=worse),
+                                RUBRIC, after, result.positions))
 
 
 @settings(PROPERTY, max_examples=40)

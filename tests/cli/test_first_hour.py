@@ -1,5 +1,5 @@
-"""A committee secretary's first hour (issue 14): defaults, designs, guide, settings,
-extract and the build's summary."""
+"""A committee secretary's first hour (issue 14): defaults, designs, settings and the
+build's summary (the guide's tests are in tests/init, extract's in tests/extract)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import pytest
 from grader.build import BuildResult, toml_problem, verdict_counts
 from grader.cli import main
 from grader.rubric import default_rubric_text, load_rubric, parse_rubric
-from grader.scaffold import guide_text
-from grader.vocab import COLUMNS, ENUM_ALIASES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -89,33 +87,6 @@ def test_rubric_help_points_to_designs(runner):
     assert "grader designs" in runner.invoke(main, ["rubric", "--help"]).stdout
 
 
-def test_guide_has_every_column_with_its_allowed_values():
-    guide = guide_text()
-    for column in COLUMNS:
-        row = next(line for line in guide.splitlines() if line.startswith(f"| `{column.name}` |"))
-        for value in column.values:
-            assert f"`{value}`" in row
-        for alias in ENUM_ALIASES.get(column.name, {}):
-            assert alias in row
-
-
-def test_guide_picker_is_generated_from_the_rubric_examples():
-    guide = guide_text()
-    raw = tomllib.loads(default_rubric_text())["designs"]
-    for design_id, spec in raw.items():
-        for example in spec.get("examples", []):
-            assert f"| {example} | `{design_id}` |" in guide
-    for example, design in (("a registry analysis", "cohort"),
-                            ("an open-label extension", "single_arm_trial"),
-                            ("a disproportionality analysis", "pharmacovigilance")):
-        assert f"| {example} | `{design}` |" in guide
-
-
-def test_every_design_has_a_picker_example():
-    raw = tomllib.loads(default_rubric_text())["designs"]
-    assert all(spec.get("examples") for spec in raw.values())
-
-
 # --- item 7: a duplicated key in grader.toml ----------------------------------------
 
 
@@ -135,49 +106,6 @@ def test_other_toml_errors_are_on_their_line_in_plain_words():
     assert str(problem) == ('g.toml:1: not valid TOML (column 11): a quoted text is not '
                             'closed on its line (add the closing "); each line is key = '
                             '"text", e.g. title = "My debate"')
-
-
-# --- item 9: extract without -o -----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def xlsx_brief(tmp_path_factory):
-    import openpyxl
-    from conftest import make_rows
-
-    from grader.build import BuildOptions, build_brief
-
-    folder = tmp_path_factory.mktemp("xbrief")
-    book = openpyxl.Workbook()
-    for line in make_rows().splitlines():
-        book.active.append(line.split(","))
-    book.save(folder / "evidence.xlsx")
-    build_brief(BuildOptions(csv=folder / "evidence.xlsx", out_dir=folder / "out"))
-    return folder / "out" / "brief.pdf", (folder / "evidence.xlsx").read_bytes()
-
-
-def test_extract_without_o_writes_the_attached_name_and_never_overwrites(
-        runner, xlsx_brief, tmp_path, monkeypatch):
-    brief, data = xlsx_brief
-    monkeypatch.chdir(tmp_path)
-    result = runner.invoke(main, ["extract", str(brief)])
-    assert result.exit_code == 0, result.stderr
-    assert (tmp_path / "evidence.xlsx").read_bytes() == data
-    again = runner.invoke(main, ["extract", str(brief)])
-    assert again.exit_code == 1
-    assert again.stderr.startswith("evidence.xlsx: already exists; not overwritten (pass "
-                                   "--force")
-    assert runner.invoke(main, ["extract", str(brief), "--force"]).exit_code == 0
-
-
-def test_extract_refuses_an_xlsx_attachment_into_a_csv_name(runner, xlsx_brief, tmp_path):
-    brief, _ = xlsx_brief
-    result = runner.invoke(main, ["extract", str(brief), "-o", str(tmp_path / "x.csv")])
-    assert result.exit_code == 1
-    assert result.stderr == (f"{brief}: the attached file evidence.xlsx is an .xlsx "
-                             f"workbook, but {tmp_path / 'x.csv'} names a text (CSV) file; "
-                             f"write it as -o {tmp_path / 'x.xlsx'}\n")
-    assert not (tmp_path / "x.csv").exists()
 
 
 # --- item 10: the build says what came out ------------------------------------------

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from grader.cli import main
 
-SEED = Path(__file__).parent.parent / "evidence.csv"
+SEED = Path(__file__).resolve().parents[2] / "evidence.csv"
 
 # studies the brief's authors added (every citation of them carries the badge)
 ADDED = {"Rush2006", "FDA2019", "Gaynes2020", "Bonaventura2021b", "McIntyre2021b"}

@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
+from grader.errors import CODES, Problem
 from grader.read import MAX_CELL_CHARS
 
-CORPUS = Path(__file__).parent / "bad_inputs"
+CORPUS = Path(__file__).resolve().parents[1] / "bad_inputs"
 EXPECTED = tomllib.loads((CORPUS / "EXPECTED.toml").read_text(encoding="utf-8"))
 REFUSED = sorted(name for name, case in EXPECTED.items() if case.get("exit", 1) == 1)
 DECODED = sorted(name for name, case in EXPECTED.items() if case.get("exit", 1) == 0)
@@ -104,6 +105,15 @@ def test_check_json_lists_the_same_problems(name, monkeypatch):
     report = json.loads(result.stdout)
     assert report["valid"] is False
     assert len(report["problems"]) == len(EXPECTED[name]["problems"])
+    assert [p["code"] for p in report["problems"]] == EXPECTED[name]["codes"]
+    for problem, line in zip(report["problems"], EXPECTED[name]["problems"], strict=True):
+        assert matches(str(Problem(**problem)), name + line)
+
+
+def test_every_expected_entry_gives_one_known_code_per_problem():
+    for name, case in EXPECTED.items():
+        assert len(case["codes"]) == len(case["problems"]), name
+        assert set(case["codes"]) <= CODES.keys(), name
 
 
 @pytest.mark.parametrize("name", REFUSED)
@@ -128,6 +138,9 @@ def test_other_encodings_are_decoded_with_a_warning(name, tmp_path, monkeypatch)
     check = runner.invoke(main, ["check", name])
     assert check.exit_code == 0, check.output
     assert_problems(check.stderr, name, EXPECTED[name]["problems"])
+    report = json.loads(runner.invoke(main, ["check", name, "--format", "json"]).stdout)
+    assert report["valid"] is True
+    assert [p["code"] for p in report["problems"]] == EXPECTED[name]["codes"]
     assert check.stdout == f"{name}: ok: 3 citations of 2 studies on 2 positions\n"
     build = runner.invoke(main, ["build", name, "--out", str(tmp_path), "--format",
                                  "html,json", "-q"])

@@ -241,6 +241,36 @@ def test_old_may_be_a_brief_pdf(runner, old_brief, versions):
     assert text.startswith(f"old: {old_brief}#evidence.csv (sha256 ")
 
 
+def test_a_brief_pdf_is_read_once_and_its_attachment_never_written_to_disk(old_brief,
+                                                                         versions,
+                                                                         monkeypatch):
+    import os
+    import tempfile
+
+    def no_temporary_files(*args, **kwargs):
+        raise AssertionError("diff wrote a temporary file")
+
+    for name in ("TemporaryDirectory", "NamedTemporaryFile", "mkstemp", "mkdtemp"):
+        monkeypatch.setattr(tempfile, name, no_temporary_files)
+    opened = []
+
+    def counting(real):
+        def wrapper(path, *args, **kwargs):
+            opened.append(str(path))
+            return real(path, *args, **kwargs)
+        return wrapper
+
+    import builtins
+    import io
+
+    monkeypatch.setattr(os, "open", counting(os.open))
+    monkeypatch.setattr(io, "open", counting(io.open))
+    monkeypatch.setattr(builtins, "open", counting(builtins.open))
+    result = diff.diff_files(old_brief, versions[1])
+    assert (result.studies, result.positions) == (STUDIES, POSITIONS)
+    assert opened.count(str(old_brief)) == 1
+
+
 def test_pdf_without_its_csv_is_invalid_input(runner, tmp_path, versions):
     import pypdf
 

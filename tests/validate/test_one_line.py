@@ -26,7 +26,8 @@ def test_one_line_escapes_controls_bidi_and_zero_width_visibly(text, shown):
 
 
 def test_a_problem_is_one_line_whatever_its_parts_hold():
-    problem = Problem("e\n.csv", 2, "col\u202e", "'x' conflicts\nfake.csv:99: design: bad")
+    problem = Problem("e\n.csv", 2, "col\u202e", "'x' conflicts\nfake.csv:99: design: bad",
+                      code="conflicting-values")
     assert str(problem) == "e\\n.csv:2: col<U+202E>: 'x' conflicts\\nfake.csv:99: design: bad"
 
 

@@ -135,7 +135,7 @@ def test_write_atomic_failure_keeps_the_old_file_and_no_temp(tmp_path, monkeypat
 
 
 def test_a_build_stopped_between_outputs_is_not_taken_for_up_to_date(project, monkeypatch):
-    # Outputs are now replaced as a set (tests/test_safety_sets.py): a build stopped
+    # Outputs are now replaced as a set (tests/build/test_safety_sets.py): a build stopped
     # among its renames leaves a journal, and no record that could call it up to date.
     build_brief(_options(project))
     real = os.replace
@@ -178,7 +178,8 @@ def test_unchanged_rebuild_skips_rendering_and_touches_nothing(project, monkeypa
     def must_not_render(*args, **kwargs):
         raise AssertionError("rendered although nothing changed")
 
-    monkeypatch.setattr(build_module, "_render_all", must_not_render)
+    monkeypatch.setattr(build_module, "assess_inputs", must_not_render)
+    monkeypatch.setattr(build_module, "render", must_not_render)
     second = build_brief(_options(project))
     assert second.skipped
     assert second.summary.startswith("up to date: ")

@@ -10,7 +10,7 @@ import cssselect2
 import pytest
 import tinyhtml5
 
-from grader import build as build_module
+from grader import cli as cli_module
 from grader.build import BuildOptions, build_brief
 from grader.cli import main
 from grader.rubric import default_rubric_text
@@ -150,9 +150,11 @@ STAGES = ["grader: reading…", "grader: rating…", "grader: rendering…", "gr
 
 
 def test_progress_names_the_stages_once_the_build_is_slow(project, monkeypatch, capsys):
-    monkeypatch.setattr(build_module, "PROGRESS_AFTER_SECONDS", 0)
+    monkeypatch.setattr(cli_module, "PROGRESS_AFTER_SECONDS", 0)
+    progress = cli_module.Progress(True)
     build_brief(BuildOptions(csv=project / "evidence.csv", out_dir=project / "out",
-                             formats=("html",), progress=True))
+                             formats=("html",), progress=progress))
+    progress.close()
     lines = capsys.readouterr().err.splitlines()
     # The timer thread may fire just after the first stage began: every line is a stage,
     # in order, ending with writing.
@@ -161,10 +163,20 @@ def test_progress_names_the_stages_once_the_build_is_slow(project, monkeypatch, 
     assert "grader: rendering…" in lines
 
 
-def test_no_progress_for_a_quick_build(project, monkeypatch, capsys):
-    monkeypatch.setattr(build_module, "PROGRESS_AFTER_SECONDS", 60)
+def test_the_build_reports_its_stages_to_the_callback_and_prints_nothing(project, capsys):
+    stages: list[str] = []
     build_brief(BuildOptions(csv=project / "evidence.csv", out_dir=project / "out",
-                             formats=("html",), progress=True))
+                             formats=("html",), progress=stages.append))
+    assert stages == ["reading", "rating", "rendering", "writing"]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_no_progress_for_a_quick_build(project, monkeypatch, capsys):
+    monkeypatch.setattr(cli_module, "PROGRESS_AFTER_SECONDS", 60)
+    progress = cli_module.Progress(True)
+    build_brief(BuildOptions(csv=project / "evidence.csv", out_dir=project / "out",
+                             formats=("html",), progress=progress))
+    progress.close()
     assert capsys.readouterr().err == ""
 
 
@@ -175,7 +187,7 @@ class FakeTerminal(io.StringIO):
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_cli_shows_progress_on_a_terminal_unless_quiet(project, monkeypatch, quiet):
-    monkeypatch.setattr(build_module, "PROGRESS_AFTER_SECONDS", 0)
+    monkeypatch.setattr(cli_module, "PROGRESS_AFTER_SECONDS", 0)
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     main(["build", str(project / "evidence.csv"), "--out", str(project / "out"),
@@ -189,7 +201,7 @@ def test_cli_shows_progress_on_a_terminal_unless_quiet(project, monkeypatch, qui
 
 
 def test_cli_shows_no_progress_when_stderr_is_not_a_terminal(runner, project, monkeypatch):
-    monkeypatch.setattr(build_module, "PROGRESS_AFTER_SECONDS", 0)
+    monkeypatch.setattr(cli_module, "PROGRESS_AFTER_SECONDS", 0)
     result = _build(runner, project)
     assert result.exit_code == 0
     assert result.stderr.startswith("built ")
