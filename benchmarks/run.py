@@ -503,8 +503,9 @@ def bench_v1(key: str, repeats: int) -> list[Row]:
                 f"{w.rss_mb:,.0f} MB", f"{rss:.2f}", "≤ 1.00", rss <= 1.0)]
 
 
-def _seed_variants(folder: Path) -> list[bytes]:
-    """The seed and the seed with one note changed: saving them in turn is a real edit."""
+def _seed_edit(folder: Path, i: int) -> bytes:
+    """The seed with its first row's last cell edited (a new text on every save, so each
+    save is a real change that no earlier build matches)."""
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -512,22 +513,25 @@ def _seed_variants(folder: Path) -> list[bytes]:
     if settings.exists():
         shutil.copy(settings, folder / "grader.toml")
     seed = (ROOT / "evidence.csv").read_bytes()
+    if i == 0:
+        return seed
     lines = seed.split(b"\n")
-    edited = lines[:]
-    edited[1] = edited[1].rstrip(b"\r")
-    edited[1] = (edited[1][:-1] + b' (edited)"' if edited[1].endswith(b'"')
-                 else edited[1] + b" (edited)") + (b"\r" if lines[1].endswith(b"\r") else b"")
-    return [seed, b"\n".join(edited)]
+    row = lines[1].rstrip(b"\r")
+    mark = f" (edit {i})".encode()
+    row = row[:-1] + mark + b'"' if row.endswith(b'"') else row + mark
+    lines[1] = row + (b"\r" if lines[1].endswith(b"\r") else b"")
+    return b"\n".join(lines)
 
 
 def bench_watch(saves: int) -> list[Row]:
     """Save → "rebuilt" line of `grader watch` on the seed, against a warm bare v1 render."""
     import selectors
+    import shutil
 
     folder = WORK / "watch"
-    variants = _seed_variants(folder)
+    shutil.rmtree(folder / "out", ignore_errors=True)
     evidence = folder / "evidence.csv"
-    evidence.write_bytes(variants[0])
+    evidence.write_bytes(_seed_edit(folder, 0))
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     watcher = subprocess.Popen([*GRADER, "watch", str(evidence), "--out", str(folder / "out"),
                                 "--format", "pdf", "-q"], stdout=subprocess.PIPE,
@@ -553,7 +557,7 @@ def bench_watch(saves: int) -> list[Row]:
         for i in range(saves):
             time.sleep(1.5)  # past the watcher's quiet period
             started = time.perf_counter()
-            evidence.write_bytes(variants[(i + 1) % 2])
+            evidence.write_bytes(_seed_edit(folder, i + 1))
             said = line()
             rebuilds.append(time.perf_counter() - started)
             if "rebuilt" not in said:
