@@ -22,7 +22,7 @@ pydyf = pytest.importorskip("pydyf")
 weasyprint = pytest.importorskip("weasyprint")
 
 # Three pages with tagged text: the tagging reads page_references once per element.
-PAGES_HTML = ("<html><body>" + "".join(f"<p style='break-after: page'>Page {i} "
+PAGES_HTML = ("<html lang='en'><body>" + "".join(f"<p style='break-after: page'>Page {i} "
                                        f"<b>bold</b> <i>italic</i></p>" for i in range(3))
               + "</body></html>")
 

@@ -21,9 +21,9 @@ def _row(study, stance, certainty, overstated=False):
 
 
 def test_evidence_map_places_each_citation_in_its_lane_and_column():
-    figure = svg.evidence_map([_position(1, [_row("Trial", "supports", "high"),
-                                             _row("Cohort", "opposes", "low", True)],
-                                         [{"study_id": "Op"}])])
+    figure = svg._map_figure([_position(1, [_row("Trial", "supports", "high"),
+                                            _row("Cohort", "opposes", "low", True)],
+                                        [{"study_id": "Op"}])], 1)
     root = ET.fromstring(re.search(r"<svg.*</svg>", figure, re.S).group(0))
     texts = {t.text: float(t.get("x")) for t in root.iter(f"{NS}text")}
     high_x = texts["High"]
@@ -40,13 +40,15 @@ def test_evidence_map_places_each_citation_in_its_lane_and_column():
 def test_evidence_map_splits_into_page_sized_figures():
     positions = [_position(i, [_row(f"S{i}", "supports", "low")])
                  for i in range(1, svg.MAP_ROWS_PER_FIGURE + 3)]
-    assert svg.evidence_map(positions).count("<svg") == 2
+    figures = svg.evidence_map(positions)
+    assert figures.count('<div class="map-figure"><img ') == 2  # as images (issue 18)
+    assert 'alt="Evidence map' in figures
 
 
 def test_certainty_bars_fill_each_domain_to_the_full_width_with_not_assessed_in_grey():
     counts = {"risk_of_bias": {"not_serious": 2, "serious": 1, "not_assessed": 1},
               "inconsistency": {"not_assessed": 4}}
-    figure = svg.certainty_bars(counts)
+    figure = svg._certainty_bars(counts)
     root = ET.fromstring(figure)
     bars = [r for r in root.iter(f"{NS}rect") if r.get("height") == "12"]
     widths = {}
