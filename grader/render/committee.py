@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grader.render.formatters import JUDGMENT_WORDS, VERDICT_WORDS
-from grader.vocab import CHECKED_VERDICTS, NOT_APPLICABLE, NOT_ASSESSED, NOT_RATED, SYMBOLS, WORDS
+from grader.vocab import (
+    CHECKED_VERDICTS,
+    DOMAIN_LABELS,
+    DOMAINS,
+    NOT_APPLICABLE,
+    NOT_ASSESSED,
+    NOT_RATED,
+    SYMBOLS,
+    WORDS,
+)
 from grader.vocab import LEVELS as VOCAB_LEVELS
 
-DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-DOMAIN_LABELS = {
-    "risk_of_bias": "Risk of bias",
-    "inconsistency": "Inconsistency",
-    "indirectness": "Indirectness",
-    "imprecision": "Imprecision",
-    "publication_bias": "Publication bias",
-}
-UPGRADES = ("large_effect", "dose_response", "plausible_confounding")
 UPGRADE_LABELS = {
     "large_effect": "large effect",
     "very_large_effect": "very large effect",
