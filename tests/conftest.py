@@ -34,6 +34,22 @@ def _quote(cell: str) -> str:
     return cell
 
 
+GOOD = """\
+position_id,position,advocate,study_id,citation,design,n,stance
+drug-x-works,Drug X relieves pain.,Smith,Doe2020,Doe J. A trial. 2020.,rct,240,supports
+drug-x-works,,,Roe2019,Roe R. A cohort. 2019.,cohort,5000,opposes
+"""
+"""A valid two-citation evidence file: a trial for the claim, a cohort against it."""
+
+
+@pytest.fixture
+def good_csv(tmp_path):
+    """GOOD written to tmp_path/evidence.csv."""
+    path = tmp_path / "evidence.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     """A click CliRunner (click ≥ 8.2 keeps stderr apart: use result.stderr)."""

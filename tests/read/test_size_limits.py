@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from conftest import GOOD
 
 from grader.cli import main
-
-GOOD = """\
-position_id,position,advocate,study_id,citation,design,n,stance
-drug-x-works,Drug X relieves pain.,Smith,Doe2020,Doe J. A trial. 2020.,rct,240,supports
-drug-x-works,,,Roe2019,Roe R. A cohort. 2019.,cohort,5000,opposes
-"""
-
-
-@pytest.fixture
-def good_csv(tmp_path):
-    path = tmp_path / "evidence.csv"
-    path.write_text(GOOD, encoding="utf-8")
-    return path
-
 
 # --- the size limit ----------------------------------------------------------------------
 
