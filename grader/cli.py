@@ -37,36 +37,34 @@ class InputFile(click.Path):
         return path
 
 
-class Megabytes(click.ParamType):
-    """A size limit in megabytes: a finite number ≥ 0 (nan, inf, -1 are wrong usage)."""
+class FiniteNumber(click.ParamType):
+    """A finite number within bounds: nan, inf and out-of-range values are wrong usage."""
 
-    name = "MB"
+    def __init__(self, name: str, low: float, high: float, *, low_open: bool, hint: str):
+        self.name, self.low, self.high, self.low_open, self.hint = name, low, high, low_open, hint
 
     def convert(self, value, param, ctx):
         try:
             number = float(value)
         except (TypeError, ValueError):
             number = math.nan
-        if not math.isfinite(number) or number < 0 or number * 1e6 > sys.maxsize:
-            self.fail(f"{value!r} is not a size in megabytes; give a finite number ≥ 0, "
-                      "e.g. --max-size 500", param, ctx)
+        below = number <= self.low if self.low_open else number < self.low
+        if not math.isfinite(number) or below or number > self.high:
+            self.fail(f"{value!r} {self.hint}", param, ctx)
         return number
 
 
-class Seconds(click.ParamType):
+def megabytes() -> FiniteNumber:
+    """A size limit in megabytes: a finite number ≥ 0."""
+    return FiniteNumber("MB", 0, sys.maxsize / 1e6, low_open=False,
+                        hint="is not a size in megabytes; give a finite number ≥ 0, "
+                             "e.g. --max-size 500")
+
+
+def seconds() -> FiniteNumber:
     """A time budget in seconds: a finite number > 0."""
-
-    name = "SECONDS"
-
-    def convert(self, value, param, ctx):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number) or number <= 0 or number > 10**7:
-            self.fail(f"{value!r} is not a number of seconds; give a number > 0, e.g. 120",
-                      param, ctx)
-        return number
+    return FiniteNumber("SECONDS", 0, 10**7, low_open=True,
+                        hint="is not a number of seconds; give a number > 0, e.g. 120")
 
 
 EXISTING_FILE = InputFile()
@@ -156,7 +154,7 @@ def input_options(func):
 
 def max_size_option(func):
     """--max-size MB: the input size limit (every read stops there, whatever the file is)."""
-    return click.option("--max-size", "max_size", type=Megabytes(), default=200,
+    return click.option("--max-size", "max_size", type=megabytes(), default=200,
                         show_default=True, metavar="MB",
                         help="Refuse input files larger than this many megabytes.")(func)
 
@@ -193,7 +191,7 @@ def brief_options(func):
                      type=click.Path(exists=True, file_okay=False, path_type=Path),
                      metavar="DIR",
                      help="Folder of templates overriding the built-in ones (sandboxed)."),
-        click.option("--template-timeout", "template_timeout", type=Seconds(), default=60,
+        click.option("--template-timeout", "template_timeout", type=seconds(), default=60,
                      show_default=True, metavar="SECONDS",
                      help="Time limit for rendering templates given with --templates."),
     )):

@@ -12,6 +12,7 @@ import pandas as pd
 
 from grader.rate import derive, domain_columns
 from grader.rubric import Rubric
+from grader.safe_text import join_words
 from grader.vocab import (
     DOMAIN_LABELS,
     DOMAINS,
@@ -130,8 +131,6 @@ def check_position(cites: list[dict]) -> dict:
 
 
 def _sources(cites: list[dict]) -> str:
-    from grader.render.formatters import join_words
-
     return join_words([r["study_id"] for r in cites])
 
 

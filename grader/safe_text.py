@@ -1,4 +1,4 @@
-"""One line of plain text: user text in messages and terminal output, escaped visibly."""
+"""Plain text helpers: user text on one line, escaped visibly; lists joined in a sentence."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def one_line(text: object) -> str:
 def lines(text: str) -> str:
     """Each line of a multi-line report made one_line (the line breaks themselves kept)."""
     return "\n".join(one_line(line) for line in text.split("\n"))
+
+
+def join_words(items) -> str:
+    """'a', 'a and b', 'a, b and c': a list in a sentence (the engine's and the brief's)."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

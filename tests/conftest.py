@@ -28,6 +28,19 @@ def make_rows(*rows: dict, header: tuple[str, ...] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def assess_rows(folder, rows, rubric_text: str | None = None):
+    """Assess citation rows (dicts) written to folder/evidence.csv, with an edited rubric text."""
+    from grader.pipeline import assess
+
+    path = folder / "evidence.csv"
+    path.write_text(make_rows(*rows), encoding="utf-8")
+    rubric = None
+    if rubric_text is not None:
+        rubric = folder / "rubric.toml"
+        rubric.write_text(rubric_text, encoding="utf-8")
+    return assess(path, rubric=rubric)
+
+
 def _quote(cell: str) -> str:
     if any(ch in cell for ch in ',"\n\r'):
         return '"' + cell.replace('"', '""') + '"'

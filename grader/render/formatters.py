@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from grader.safe_text import one_line
+from grader.safe_text import join_words, one_line
 from grader.vocab import SYMBOLS, WORDS
 
 LONG_CELL = 600
@@ -96,14 +96,6 @@ def placeholders(template: str) -> str:
 def doi_url(doi: str | None) -> str | None:
     """The https link of a DOI."""
     return f"https://doi.org/{doi}" if doi else None
-
-
-def join_words(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def anchor(text: str) -> str:

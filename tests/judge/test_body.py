@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_rows
+from conftest import assess_rows, make_rows
 
 from grader import report
 from grader.judge import graded_statement
@@ -21,13 +21,7 @@ def judged(tmp_path, *cited, rubric_text: str | None = None, **position):
     """Rate one position cited by rows (dicts of study columns with a stance); its JSON."""
     rows = [{"position_id": "p1", "study_id": f"S{i}", **position, **row}
             for i, row in enumerate(cited)]
-    path = tmp_path / "evidence.csv"
-    path.write_text(make_rows(*rows), encoding="utf-8")
-    rubric = None
-    if rubric_text is not None:
-        rubric = tmp_path / "rubric.toml"
-        rubric.write_text(rubric_text, encoding="utf-8")
-    doc = report.to_json(assess(path, rubric=rubric))
+    doc = report.to_json(assess_rows(tmp_path, rows, rubric_text))
     return doc["positions"][0], {c["study_id"]: c for c in doc["citations"]}
 
 

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import make_rows
+from conftest import assess_rows
 
 from grader import report
-from grader.pipeline import assess
 from grader.render.methods import build_methods
 from grader.rubric import default_rubric_text
 
-
-def _assess(tmp_path, rows, rubric_text=None):
-    path = tmp_path / "evidence.csv"
-    path.write_text(make_rows(*rows), encoding="utf-8")
-    rubric = None
-    if rubric_text is not None:
-        rubric = tmp_path / "rubric.toml"
-        rubric.write_text(rubric_text, encoding="utf-8")
-    return assess(path, rubric=rubric)
+_assess = assess_rows
 
 
 def _methods_text(assessment) -> str:
