@@ -264,7 +264,7 @@ def build_brief(options: BuildOptions) -> BuildResult:
     write_outputs(options.out_dir, rendered, key)
     return BuildResult(outputs, False, time.perf_counter() - started,
                        warnings + assessment.evidence.warnings,
-                       len(assessment.positions), len(assessment.citations), assessment,
+                       len(assessment.positions), len(assessment.ratings), assessment,
                        verdict_counts(assessment.positions))
 
 

@@ -330,7 +330,7 @@ def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
                                    "problems": [p.to_dict() for p in exc.problems]}, indent=2))
             raise SystemExit(1) from None
         raise
-    c = result.citations
+    c = result.ratings
     if fmt == "json":
         click.echo(json.dumps({"valid": True, "problems": [
             p.to_dict() for p in result.evidence.warnings]}, indent=2))

@@ -100,13 +100,13 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _study_values(a: Assessment) -> dict[str, dict]:
-    c = _plain(a.evidence.citations)
+    c = _plain(a.evidence.rows)
     first = c.drop_duplicates("study_id").set_index("study_id")
     return first[list(STUDY_FIELDS)].to_dict("index")
 
 
 def _citation_values(a: Assessment) -> dict[tuple[str, str], dict]:
-    c = _plain(a.evidence.citations).set_index(["position_id", "study_id"])
+    c = _plain(a.evidence.rows).set_index(["position_id", "study_id"])
     return c[list(CITATION_FIELDS)].to_dict("index")
 
 

@@ -6,14 +6,14 @@ import difflib
 
 from grader.errors import GraderError
 from grader.pipeline import Assessment
-from grader.rate import domain_columns
+from grader.rate import DOMAIN_FIELDS
 from grader.render.methods import rule_words
 from grader.vocab import DOMAIN_LABELS, DOMAINS, NOT_ASSESSED, PENALTY, SCORE, WORDS
 
 
 def explain(assessment: Assessment, name: str) -> str:
     """The explanation of a study's citations or of a position, as plain text."""
-    c = assessment.citations
+    c = assessment.ratings
     if name in set(assessment.positions["position_id"]):
         return explain_position(assessment, name)
     if name in set(c["study_id"]):
@@ -42,7 +42,7 @@ def explain_study(assessment: Assessment, study_id: str) -> str:
     """Every citation of a study: start, each domain with its source and rule, upgrades, sum."""
     rubric = assessment.rubric
     rules = {r.id: r for r in rubric.rules}
-    rows = assessment.citations[assessment.citations["study_id"] == study_id]
+    rows = assessment.ratings[assessment.ratings["study_id"] == study_id]
     first = rows.iloc[0]
     design = rubric.designs[first["design"]]
     lines = [f"{study_id}: {design.label} ({first['design']})"
@@ -68,9 +68,8 @@ def explain_study(assessment: Assessment, study_id: str) -> str:
         lines.append(f"  start: {why}")
         penalties = {}
         for d in DOMAINS:
-            names = domain_columns(d)
-            judgment, source, rule_id = r[names["judgment"]], r[names["source"]], \
-                r[names["rule"]]
+            result = DOMAIN_FIELDS[d].of(r)
+            judgment, source, rule_id = result.judgment, result.source, result.rule
             penalties[d] = PENALTY[judgment]
             lines.append(f"  {DOMAIN_LABELS[d]}: {_judgment(judgment, source)} [{source}]")
             if source == "derived" and rule_id:
@@ -80,7 +79,7 @@ def explain_study(assessment: Assessment, study_id: str) -> str:
                 lines.append("      no rule judged it" + (
                     f" (rules of this domain: {', '.join(candidates)})" if candidates else
                     " (the rubric has no rule for this domain)"))
-            lines.append(f"      {r[names['reason']]}")
+            lines.append(f"      {result.reason}")
         if r["upgrade"]:
             lines.append(f"  upgrades: +{int(r['upgrade'])}")
         elif r["upgrade_reason"]:

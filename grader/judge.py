@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from grader.rate import derive, domain_columns
+from grader.rate import DOMAIN_FIELDS, derive
 from grader.rubric import Rubric
 from grader.safe_text import join_words
 from grader.vocab import (
@@ -158,30 +158,29 @@ def body_weights(body: list[dict], rubric: Rubric) -> tuple[str, list[float]]:
 def weighted_judgment(body: list[dict], weights: list[float], domain: str,
                       tie: str = "most_severe") -> DomainJudgment:
     """The judgment carrying the largest share of the weight; a tie by the rubric's tie rule."""
-    names = domain_columns(domain)
+    results = [DOMAIN_FIELDS[domain].of(r) for r in body]
     if len(body) == 1:
-        r = body[0]
-        return DomainJudgment(r[names["judgment"]], r[names["source"]], r[names["reason"]])
+        only = results[0]
+        return DomainJudgment(only.judgment, only.source, only.reason)
+    held = [NOT_ASSESSED if x.source == NOT_ASSESSED else x.judgment for x in results]
     shares: dict[str, float] = {}
-    for r, w in zip(body, weights, strict=True):
-        key = NOT_ASSESSED if r[names["source"]] == NOT_ASSESSED else r[names["judgment"]]
+    for key, w in zip(held, weights, strict=True):
         shares[key] = shares.get(key, 0.0) + w
     top = max(shares.values())
     tied = [k for k, v in shares.items() if v == top]
     pick = max if tie == "most_severe" else min
     winner = pick(tied, key=SEVERITY.get)
-    holders = [r for r in body if (NOT_ASSESSED if r[names["source"]] == NOT_ASSESSED
-                                   else r[names["judgment"]]) == winner]
+    holders = [(r, x) for r, x, key in zip(body, results, held, strict=True) if key == winner]
     share = top / sum(weights)
-    who = ", ".join(r["study_id"] for r in holders)
+    who = ", ".join(r["study_id"] for r, _ in holders)
     words = "not assessed" if winner == NOT_ASSESSED else winner.replace("_", " ")
     settled = f" (a tie, settled by the rubric: {tie.replace('_', ' ')})" if len(tied) > 1 else ""
     reason = (f"{DOMAIN_LABELS[domain]} {words} for {who}, {share:.0%} of the body's weight"
               f"{settled}"
-              f": {holders[0][names['reason']]}")
+              f": {holders[0][1].reason}")
     if winner == NOT_ASSESSED:
         return DomainJudgment("not_serious", NOT_ASSESSED, reason)
-    source = "explicit" if all(r[names["source"]] == "explicit" for r in holders) else "derived"
+    source = "explicit" if all(x.source == "explicit" for _, x in holders) else "derived"
     return DomainJudgment(winner, source, reason)
 
 
@@ -202,13 +201,13 @@ def _inconsistency(body: list[dict], weights: list[float], rubric: Rubric) -> Do
 
 def _imprecision(body: list[dict], weights: list[float], rubric: Rubric,
                  ratings_columns: list[str]) -> DomainJudgment:
-    names = domain_columns("imprecision")
-    if len(body) == 1 or any(r[names["source"]] == "explicit" for r in body):
+    source = DOMAIN_FIELDS["imprecision"].source
+    if len(body) == 1 or any(r[source] == "explicit" for r in body):
         return weighted_judgment(body, weights, "imprecision", rubric.settings["tie"])
     # The sample-size rules, applied to the participants they count: the n of citations
     # whose own imprecision a rule derived (pharmacovigilance report counts and animal
     # counts are never participants).
-    counted = [r for r in body if r[names["source"]] == "derived"
+    counted = [r for r in body if r[source] == "derived"
                and r["n"] is not None and r["n"] is not pd.NA]
     if not counted:
         return DomainJudgment("not_serious", NOT_ASSESSED,

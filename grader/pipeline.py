@@ -22,7 +22,7 @@ class Assessment:
 
     evidence: Evidence
     rubric: Rubric
-    citations: pd.DataFrame
+    ratings: pd.DataFrame  # one row per citation: the evidence rows with their ratings
     positions: pd.DataFrame
 
     @cached_property
@@ -32,7 +32,7 @@ class Assessment:
         The study's certainty is the highest among its citations; a study cited only on
         checked positions is not_applicable. Computed once for the JSON, the appendix and diff.
         """
-        c = self.citations
+        c = self.ratings
         best = c.sort_values(["checked", "score", "line"], ascending=[True, False, True],
                              kind="stable").drop_duplicates("study_id")
         order = c.drop_duplicates("study_id")["study_id"]
@@ -55,7 +55,7 @@ def assess(path: str | Path | Source | bytes, *, rubric: Rubric | str | Path | N
                        max_rows=max_rows)
     evidence = validate(table, rubric)
     stage("rating")
-    rated = rate(evidence.citations, rubric)
-    positions, in_body = judge(rated, rubric)
-    rated["in_body"] = in_body
-    return Assessment(evidence, rubric, rated, positions)
+    ratings = rate(evidence.rows, rubric)
+    positions, in_body = judge(ratings, rubric)
+    ratings["in_body"] = in_body
+    return Assessment(evidence, rubric, ratings, positions)

@@ -1,11 +1,13 @@
 """Rate each citation with the rubric: start, five domains with their sources, upgrades (§4.1).
 
-Pure: a frame of validated citations in, a frame of ratings out; no I/O.
+Pure: the validated evidence rows in, the ratings frame out; no I/O.
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,10 +31,39 @@ UPGRADE_LABELS = {"large_effect": "large effect", "dose_response": "dose–respo
                   "plausible_confounding": "plausible confounding"}
 
 
-def domain_columns(domain: str) -> dict[str, str]:
-    """The ratings frame's columns for one domain: judgment, source, reason, rule."""
-    return {"judgment": domain, "source": f"{domain}_source", "reason": f"{domain}_reason",
-            "rule": f"{domain}_rule"}
+@dataclass(frozen=True)
+class DomainResult:
+    """One domain's result for one citation: the judgment, its source, why, the deciding rule."""
+
+    judgment: str
+    source: str
+    reason: str | None
+    rule: str | None
+
+
+@dataclass(frozen=True)
+class DomainFields:
+    """Where the ratings frame keeps one domain's result; the only place these names exist."""
+
+    judgment: str
+    source: str
+    reason: str
+    rule: str
+
+    @property
+    def columns(self) -> tuple[str, str, str, str]:
+        """The four columns, in DomainResult's order."""
+        return (self.judgment, self.source, self.reason, self.rule)
+
+    def of(self, record: Mapping) -> DomainResult:
+        """This domain's result in one record of the ratings frame."""
+        return DomainResult(record[self.judgment], record[self.source], record[self.reason],
+                            record[self.rule])
+
+
+DOMAIN_FIELDS = {d: DomainFields(d, f"{d}_source", f"{d}_reason", f"{d}_rule")
+                 for d in DOMAINS}
+"""Each domain's columns in the ratings frame (the judgment column is the §1 column itself)."""
 
 
 def condition(frame: pd.DataFrame, when: dict, unless: dict | None = None,
@@ -204,9 +235,9 @@ def _upgrade_reason(start: str, downgraded: str, entered: str, allow: bool) -> s
     return None
 
 
-def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
-    """Rate every citation: start, five domains with sources, upgrades, certainty and score."""
-    out = citations.copy()
+def rate(rows: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """The ratings: the evidence rows with start, five domains, upgrades, certainty and score."""
+    out = rows.copy()
     checked = out["question"].isin(CHECKED_QUESTIONS).to_numpy(dtype=bool)
     rated_design = out["design"].astype(object).map(
         {d.id: d.rated for d in rubric.designs.values()}).fillna(False).to_numpy(dtype=bool)
@@ -217,16 +248,16 @@ def rate(citations: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     downgrade = pd.Series(0, index=out.index)
     down_names = []
     for domain in DOMAINS:
-        names = domain_columns(domain)
+        fields = DOMAIN_FIELDS[domain]
         derived = derive(out, rubric, domain)
         explicit = out[domain].astype("string")
         given = explicit.notna()
-        out[names["judgment"]] = explicit.fillna(derived["judgment"])
-        out[names["source"]] = derived["source"].mask(given, "explicit")
-        out[names["rule"]] = derived["rule"].mask(given, "")
-        out[names["reason"]] = derived["reason"].mask(given, _explicit_reason(explicit,
-                                                                                out["notes"]))
-        penalty = out[names["judgment"]].astype(object).map(PENALTY).astype(int)
+        out[fields.judgment] = explicit.fillna(derived["judgment"])
+        out[fields.source] = derived["source"].mask(given, "explicit")
+        out[fields.rule] = derived["rule"].mask(given, "")
+        out[fields.reason] = derived["reason"].mask(given, _explicit_reason(explicit,
+                                                                              out["notes"]))
+        penalty = out[fields.judgment].astype(object).map(PENALTY).astype(int)
         downgrade += penalty
         down_names.append(pd.Series(np.where(penalty > 0, DOMAIN_LABELS[domain].lower(), ""),
                                     index=out.index))

@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-import numpy as np
 import pandas as pd
 
+from grader.distinct import Coded
 from grader.pipeline import Assessment
-from grader.rate import domain_columns
+from grader.rate import DOMAIN_FIELDS, DomainResult
 from grader.safe_text import one_line
 from grader.vocab import DOMAINS, NOT_APPLICABLE, SYMBOLS, WORDS
 
 SCORE_CSV_COLUMNS = ("position_id", "study_id", "stance", "design", "start", *DOMAINS,
-                     *(f"{d}_source" for d in DOMAINS),
+                     *(DOMAIN_FIELDS[d].source for d in DOMAINS),
                      "upgrades", "upgrades_withheld", "certainty", "score", "overstated")
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,15 +56,20 @@ def _upgrades(r: dict) -> dict | None:
             "reason": r["upgrade_reason"]}
 
 
+def _domain(result: DomainResult) -> dict:
+    """One domain of one citation as in the contract's JSON."""
+    return {"judgment": result.judgment, "source": result.source, "reason": result.reason}
+
+
 def citations(assessment: Assessment) -> list[dict]:
     """One record per citation, with each domain's judgment, source and reason."""
-    c = assessment.citations
+    c = assessment.ratings
     columns = ["position_id", "study_id", "stance", "start", "certainty", "score",
                "claimed_certainty", "overstated", "large_effect", "dose_response",
                "plausible_confounding", "upgrade", "upgrade_withheld", "upgrade_reason",
                "characterization", "notes", "line", "checked", "counted", "in_body", "result",
                "cited_in_exchange",
-               *(col for d in DOMAINS for col in domain_columns(d).values())]
+               *(col for d in DOMAINS for col in DOMAIN_FIELDS[d].columns)]
     records = c[columns].astype(object).where(c[columns].notna(), None).to_dict("records")
     out = []
     for r in records:
@@ -77,8 +82,7 @@ def citations(assessment: Assessment) -> list[dict]:
             "counted": bool(r["counted"]),
             "in_body": bool(r["in_body"]),
             "domains": None if checked else {
-                d: {"judgment": r[d], "source": r[f"{d}_source"], "reason": r[f"{d}_reason"]}
-                for d in DOMAINS},
+                d: _domain(DOMAIN_FIELDS[d].of(r)) for d in DOMAINS},
             "upgrades": None if checked else _upgrades(r),
             "certainty": r["certainty"],
             "score": _score(r["certainty"], r["score"]),
@@ -136,18 +140,18 @@ def neutralize(text: str) -> str:
 
 def to_score_csv(assessment: Assessment) -> str:
     """One CSV row per citation, text cells safe to open in a spreadsheet."""
-    c = assessment.citations
+    c = assessment.ratings
     frame = c.assign(upgrades=_applied_upgrades(c), upgrades_withheld=c["upgrade_withheld"])
     frame = frame[list(SCORE_CSV_COLUMNS)].copy()
     frame["overstated"] = frame["overstated"].map({True: "yes", False: "no"})
     checked = c["checked"].to_numpy(dtype=bool)
-    for column in ("start", "score", *(x for d in DOMAINS for x in (d, f"{d}_source"))):
+    for column in ("start", "score", *(x for d in DOMAINS
+                                       for x in (d, DOMAIN_FIELDS[d].source))):
         frame[column] = frame[column].astype(object).mask(checked, "")
     for column in (c for c in SCORE_CSV_COLUMNS if c != "score"):
         # Each distinct value is neutralised once, then spread over the rows (issue #7).
-        codes, uniques = pd.factorize(frame[column])
-        safe = np.array([neutralize(str(u)) for u in uniques] + [""], dtype=object)
-        frame[column] = safe[codes]
+        coded = Coded.of(frame[column])
+        frame[column] = coded.relabel([neutralize(str(u)) for u in coded.values]).decoded("")
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()
@@ -170,7 +174,7 @@ def _applied_upgrades(c: pd.DataFrame) -> pd.Series:
 def to_table(assessment: Assessment) -> str:
     """A plain-text table of positions, their body of evidence and statement, for the terminal."""
     lines = []
-    cited = assessment.citations.groupby("position_id", sort=False)
+    cited = assessment.ratings.groupby("position_id", sort=False)
     for p in positions(assessment):
         # Cell text through one_line: no escape sequence reaches the terminal (issue 17).
         lines.append(f"{one_line(p['position_id'])}  [{one_line(p['advocate'])}]  "

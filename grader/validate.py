@@ -11,6 +11,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from grader import numbers
+from grader.distinct import Coded, Groups
 from grader.errors import InvalidInput, Problem
 from grader.read import RawTable, Source
 from grader.rubric import Rubric
@@ -30,7 +31,7 @@ class Evidence:
 
     path: str
     source: Source  # the file read (name, bytes, sha256): reading's record, not a copy
-    citations: pd.DataFrame
+    rows: pd.DataFrame  # the evidence rows, typed; rating adds its columns to a copy
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -67,9 +68,9 @@ def validate(table: RawTable, rubric: Rubric) -> Evidence:
     problems += _cross_field(frame, table.path, rubric)
     if any(p.severity == "error" for p in problems):
         raise InvalidInput(problems)
-    citations = _typed(frame, rubric, distinct)
+    rows = _typed(frame, rubric, distinct)
     source = table.source or Source(table.path, table.data)
-    return Evidence(table.path, source, citations,
+    return Evidence(table.path, source, rows,
                     [p for p in problems if p.severity == "warning"])
 
 
@@ -142,8 +143,8 @@ def _frame(table: RawTable, known: list[str]) -> tuple[pd.DataFrame, list[Proble
     return frame[[c.name for c in COLUMNS]], problems
 
 
-Distinct = dict[str, tuple[np.ndarray, np.ndarray]]
-"""Per column: each row's code (-1 for blank) and the distinct values the codes index."""
+Distinct = dict[str, Coded]
+"""Per column: each row's code into the column's distinct values (distinct.Coded)."""
 
 
 def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Distinct]:
@@ -153,8 +154,8 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Disti
     for column in COLUMNS:
         # Each distinct spelling is normalised once and spread back over the rows: a
         # column repeats a few values over thousands of rows (vectorised, issue #7).
-        codes, uniques = pd.factorize(frame[column.name].to_numpy(dtype=object))
-        s = pd.Series(uniques, dtype=object).str.strip().replace("", pd.NA)
+        coded = Coded.of(frame[column.name].to_numpy(dtype=object))
+        s = pd.Series(coded.values, dtype=object).str.strip().replace("", pd.NA)
         if column.kind in ("enum", "design", "bool"):
             s = s.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
         if column.kind == "bool":  # one spelling, so that `yes` and `true` agree
@@ -169,10 +170,8 @@ def _normalize(frame: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, Disti
         if column.kind == "int":
             s = _whole_numbers(s, column, marks)
         # Spellings that normalise alike share one code from here on.
-        same, values = pd.factorize(s.to_numpy(dtype=object))
-        codes = np.append(same, -1)[codes]  # a blank cell (-1) stays blank
-        distinct[column.name] = codes, np.asarray(values, dtype=object)
-        out[column.name] = np.append(distinct[column.name][1], pd.NA)[codes]
+        distinct[column.name] = coded = coded.relabel(s.to_numpy(dtype=object))
+        out[column.name] = coded.decoded()
     return pd.DataFrame(out, index=frame.index, dtype=object), distinct
 
 
@@ -266,8 +265,7 @@ def _cell_problems(distinct: Distinct, raw: pd.DataFrame, path: str,
     longest: with blanks where blanks are allowed (checks skip them), else by repeating
     its values. 100,000 citations repeat a few thousand values (issue #7).
     """
-    values = {name: np.append(v, pd.NA) if (codes < 0).any() else v
-              for name, (codes, v) in distinct.items()}
+    values = {name: coded.distinct_values() for name, coded in distinct.items()}
     height = max(len(v) for v in values.values())
     table = pd.DataFrame({name: np.resize(v, height) if COLUMN[name].required == "row"
                           else _padded(v, height) for name, v in values.items()},
@@ -284,8 +282,7 @@ def _cell_problems(distinct: Distinct, raw: pd.DataFrame, path: str,
         line_numbers = raw.index.to_numpy()
         problems = []
         for (column, check, k), value in failed.items():
-            codes, known = distinct[column]
-            where = codes == (k if k < len(known) else -1)
+            where = distinct[column].rows_of(k)
             typed = raw[column].to_numpy()[where]
             # Quote the cell as the user typed it ('RCTT', not the normalised 'rctt').
             messages = {text: _cell_message(COLUMN[column], check,
@@ -405,28 +402,26 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
     lines = frame.index.to_numpy()
     for level, key in (("study", "study_id"), ("position", "position_id")):
         keys = frame[key].to_numpy(dtype=object)
-        group = distinct[key][0]  # -1 where the key is blank
-        has_key = group >= 0
-        order = np.argsort(group, kind="stable")  # rows by group, file order within one
-        first_row = _first_rows(group, order, has_key)
+        groups = Groups(distinct[key])
+        has_key = groups.codes >= 0
+        first_row = groups.first_rows(has_key)
         for column in (c for c in COLUMNS if c.level == level and c.name != key):
-            codes, uniques = distinct[column.name]  # -1 where blank
-            given = (codes >= 0) & has_key
-            first_given = _first_rows(group, order, given)  # per group: its first value
-            at = _lookup(first_given, group)
-            first_code = _lookup(codes, at)
-            clash = given & (codes != first_code)
+            coded = distinct[column.name]
+            given = (coded.codes >= 0) & has_key
+            first_given = groups.first_rows(given)  # per group: the row of its first value
+            at = groups.per_row(first_given)
+            first_code = coded.at(at)
+            clash = given & (coded.codes != first_code)
             for i in np.flatnonzero(clash):
                 problems.append(Problem(path, int(lines[i]), column.name,
-                    f"{_shown(uniques[codes[i]])} conflicts with "
-                    f"{_shown(uniques[first_code[i]])} on line {lines[at[i]]} for {level} "
-                    f"{keys[i]}; a {level}'s {column.name} must agree on every row "
+                    f"{_shown(coded.values[coded.codes[i]])} conflicts with "
+                    f"{_shown(coded.values[first_code[i]])} on line {lines[at[i]]} for "
+                    f"{level} {keys[i]}; a {level}'s {column.name} must agree on every row "
                     "(or be blank)", code="conflicting-values"))
-            filled = np.where(codes >= 0, codes, first_code)
-            frame[column.name] = np.append(np.asarray(uniques, dtype=object), pd.NA)[filled]
-            distinct[column.name] = filled, uniques
+            distinct[column.name] = filled = coded.fill_blanks(first_code)
+            frame[column.name] = filled.decoded()
             if column.required == "group":
-                problems += _missing_in_group(level, key, column.name, group, first_row,
+                problems += _missing_in_group(level, key, column.name, groups, first_row,
                                               first_given, keys, lines, path)
     return frame, list(dict.fromkeys(problems))
 
@@ -436,7 +431,7 @@ _MAX_ID_COMPARISONS = 100_000
 pairs (a file of thousands of broken rows) the messages go without suggestions."""
 
 
-def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
+def _missing_in_group(level: str, key: str, column: str, groups: Groups,
                       first_row: np.ndarray, first_given: np.ndarray, keys: np.ndarray,
                       lines: np.ndarray, path: str) -> list[Problem]:
     """A group without a required column; 'did you mean …?' when its id is a typo.
@@ -452,7 +447,7 @@ def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
     complete = {keys[first_row[g]]: g for g in np.flatnonzero(first_given >= 0)}
     if len(missing) * len(complete) > _MAX_ID_COMPARISONS:
         complete = {}  # too many to compare: the plain message, without a suggestion
-    sizes = np.bincount(group[group >= 0], minlength=len(first_row))
+    sizes = groups.sizes()
     problems = []
     for g in missing:
         i = first_row[g]
@@ -469,8 +464,8 @@ def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
                 f"{did_you_mean([other])} (if not, give it on at least one row)",
                 code="missing-in-group"))
             continue
-        typo_lines = lines[group == complete[other]]
-        shown_lines = ", ".join(str(n) for n in lines[group == g][:5])
+        typo_lines = lines[groups.codes == complete[other]]
+        shown_lines = ", ".join(str(n) for n in lines[groups.codes == g][:5])
         problems.append(Problem(path, int(lines[i]), column,
             f"{level} {keys[i]} has no {column} on any of its rows; line "
             f"{typo_lines[0]} gives it for {other}, which looks like a typo of {keys[i]}",
@@ -480,29 +475,6 @@ def _missing_in_group(level: str, key: str, column: str, group: np.ndarray,
                      f"({keys[i]} is on lines {shown_lines})",
                      code="likely-typo") for n in typo_lines]
     return problems
-
-
-def _lookup(table: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """table[index], and -1 where index is -1."""
-    out = np.full(len(index), -1, dtype=np.intp)
-    known = index >= 0
-    out[known] = table[index[known]]
-    return out
-
-
-def _first_rows(group: np.ndarray, order: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """For each group code, the first row where mask holds (-1 if none).
-
-    order sorts the rows by group, stably: the first row of each run is the answer.
-    """
-    rows = order[mask[order]]
-    groups = group[rows]
-    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(rows) else rows
-    first = np.full(group.max(initial=-1) + 1, -1, dtype=np.intp)
-    found = groups[starts]
-    keep = found >= 0
-    first[found[keep]] = rows[starts][keep]
-    return first
 
 
 def _duplicate_citations(frame: pd.DataFrame, path: str) -> list[Problem]:
@@ -554,15 +526,15 @@ def _typed(frame: pd.DataFrame, rubric: Rubric, distinct: Distinct | None = None
         s = out[column.name]
         if distinct:
             # Each distinct value is converted once; the rows take them by code.
-            codes, values = distinct[column.name]
+            coded = distinct[column.name]
             if column.kind == "bool":
-                typed = pd.array([v in TRUE_WORDS for v in values], dtype="boolean")
+                typed = pd.array([v in TRUE_WORDS for v in coded.values], dtype="boolean")
             elif column.kind == "int":
-                typed = pd.array(pd.to_numeric(pd.Series(values, dtype=object)),
+                typed = pd.array(pd.to_numeric(pd.Series(coded.values, dtype=object)),
                                  dtype="Int64")
             else:
-                typed = pd.array(values, dtype="string")
-            out[column.name] = typed.take(codes, allow_fill=True)
+                typed = pd.array(coded.values, dtype="string")
+            out[column.name] = coded.spread(typed)
         elif column.kind == "bool":
             out[column.name] = s.map({**dict.fromkeys(TRUE_WORDS, True),
                                       **dict.fromkeys(FALSE_WORDS, False)}).astype("boolean")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from grader import __version__
 from grader.pipeline import Assessment
-from grader.rate import UPGRADE_LABELS, domain_columns, upgrade_labels
+from grader.rate import DOMAIN_FIELDS, UPGRADE_LABELS, upgrade_labels
 from grader.render.formatters import join_words, letter, short_claim, truncate
 from grader.render.methods import build_methods
 from grader.vocab import (
@@ -121,7 +121,8 @@ def _upgrade_words(large: str, dose: bool, confounding: bool) -> list[str]:
 def _citation_row(r: dict, designs: dict) -> dict:
     checked = bool(r["checked"])
     domains = None if checked else [
-        _cell(d, *(r[c] for c in list(domain_columns(d).values())[:3])) for d in DOMAINS]
+        _cell(d, x.judgment, x.source, x.reason)
+        for d, x in ((d, DOMAIN_FIELDS[d].of(r)) for d in DOMAINS)]
     design = designs.get(r["design"])
     applied = int(r["upgrade"])
     return {
@@ -217,7 +218,7 @@ def build_positions(assessment: Assessment) -> list[dict]:
     """One entry per position: verdict, statement, best evidence, SoF rows, footnotes, badges."""
     designs = assessment.rubric.designs
     rows_by_position: dict[str, list[dict]] = {}
-    ordered = assessment.citations.sort_values(["score", "line"], ascending=[False, True],
+    ordered = assessment.ratings.sort_values(["score", "line"], ascending=[False, True],
                                                kind="stable")
     for r in _records(ordered):
         rows_by_position.setdefault(r["position_id"], []).append(_citation_row(r, designs))
@@ -339,7 +340,7 @@ def select_sections(positions: list[dict]) -> list[dict]:
 
 def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> dict:
     """The evidence profile: one row per study (its best citation), maybe summarised."""
-    c = assessment.citations
+    c = assessment.ratings
     best = assessment.study_summary
     varies = c.groupby("study_id")["indirectness"].nunique().gt(1)
     best = best.sort_values(["checked", "score", "study_id"], ascending=[True, False, True],
@@ -361,7 +362,7 @@ def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> 
     graded = c[(c["score"] > 0)]
     domain_counts = {}
     for d in DOMAINS:
-        judged = graded[d].astype(object).where(graded[f"{d}_source"] != NOT_ASSESSED,
+        judged = graded[d].astype(object).where(graded[DOMAIN_FIELDS[d].source] != NOT_ASSESSED,
                                                 NOT_ASSESSED)
         domain_counts[d] = judged.value_counts().to_dict()
     return {"rows": rows, "total": total, "omitted": total - len(shown),
@@ -372,7 +373,7 @@ def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> 
 
 def build_references(assessment: Assessment) -> list[dict]:
     """Every study once, in input order: its reference, DOI, and whether the exchange cited it."""
-    c = assessment.citations
+    c = assessment.ratings
     added = ~c.groupby("study_id", sort=False)["cited_in_exchange"].any()
     return [{"study_id": r["study_id"], "citation": r["citation"], "doi": r["doi"],
              "year": r["year"], "added": bool(added[r["study_id"]]),
@@ -391,7 +392,7 @@ def build_context(assessment: Assessment, settings: Settings, date: str,
     for p in sections:
         p["section"] = True
     e = assessment.evidence
-    marks = {"explicit": bool(assessment.citations[[f"{d}_source" for d in DOMAINS]]
+    marks = {"explicit": bool(assessment.ratings[[DOMAIN_FIELDS[d].source for d in DOMAINS]]
                               .eq("explicit").any().any()),
              "not_assessed": True,
              "varies": False}
@@ -415,7 +416,7 @@ def build_context(assessment: Assessment, settings: Settings, date: str,
                        "rubric_version": assessment.rubric.version, "date": date,
                        "grader_version": __version__},
         "counts": {"positions": len(positions),
-                   "studies": int(assessment.citations["study_id"].nunique()),
-                   "citations": len(assessment.citations)},
+                   "studies": int(assessment.ratings["study_id"].nunique()),
+                   "citations": len(assessment.ratings)},
         "advocates": list(dict.fromkeys(p["advocate"] for p in positions)),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from grader.pipeline import Assessment
+from grader.rate import DOMAIN_FIELDS
 from grader.rubric import REVIEW_KEYS, REVIEW_START, Rubric, split_threshold
 from grader.vocab import (
     DOMAIN_LABELS,
@@ -129,14 +130,15 @@ def settings_words(rubric: Rubric) -> list[str]:
 
 def build_methods(assessment: Assessment) -> dict:
     """Methods page data: rubric identity, level meanings, starts, rules with counts, settings."""
-    c = assessment.citations
+    c = assessment.ratings
     rubric = assessment.rubric
     rules = [{"id": rule.id, "domain": DOMAIN_LABELS[rule.domain], "reason": rule.reason,
               "when": rule_words(rule, rubric),
               "judgment": rule.judgment or "by count of concerns",
-              "count": int(c[f"{rule.domain}_rule"].eq(rule.id).sum())}
+              "count": int(c[DOMAIN_FIELDS[rule.domain].rule].eq(rule.id).sum())}
              for rule in rubric.rules]
-    explicit = {DOMAIN_LABELS[d]: int(c[f"{d}_source"].eq("explicit").sum()) for d in DOMAINS}
+    explicit = {DOMAIN_LABELS[d]: int(c[DOMAIN_FIELDS[d].source].eq("explicit").sum())
+                for d in DOMAINS}
     return {
         "name": rubric.name, "version": rubric.version,
         "levels": [{"level": lvl, "symbols": SYMBOLS[lvl], "words": WORDS[lvl],

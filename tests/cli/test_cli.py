@@ -194,7 +194,7 @@ def test_neutralize_leaves_other_cells(cell):
 
 def test_score_csv_neutralizes_formula_cells(valid_csv):
     result = assess(valid_csv)
-    cited = result.citations
+    cited = result.ratings
     cited["study_id"] = cited["study_id"].astype(object)
     cited.loc[0, "study_id"] = "=cmd|' /C calc'!A0"
     cited.loc[1, "study_id"] = "@SUM(1)"

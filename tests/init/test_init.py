@@ -51,9 +51,9 @@ def test_header_has_every_contract_column(debate):
 
 def test_starter_shows_a_position_with_a_supporting_and_an_opposing_study(debate):
     a = assess(debate / "evidence.csv")
-    stances = a.citations.groupby("position_id")["stance"].agg(set)
+    stances = a.ratings.groupby("position_id")["stance"].agg(set)
     assert any(s == {"supports", "opposes"} for s in stances)
-    two = a.citations.groupby("position_id")["study_id"].nunique()
+    two = a.ratings.groupby("position_id")["study_id"].nunique()
     assert (two >= 2).all()
 
 
@@ -68,13 +68,13 @@ def test_starter_shows_a_study_on_two_positions_with_its_columns_given_once(deba
     assert first["citation"] and first["design"]
     assert not second["citation"] and not second["design"]  # inherited
     a = assess(debate / "evidence.csv")
-    cited = a.citations[a.citations["study_id"] == first["study_id"]]
+    cited = a.ratings[a.ratings["study_id"] == first["study_id"]]
     assert cited["design"].nunique() == 1 and cited["design"].notna().all()
 
 
 def test_starter_shows_an_opinion_piece(debate):
     a = assess(debate / "evidence.csv")
-    opinion = a.citations[a.citations["certainty"] == "not_rated"]
+    opinion = a.ratings[a.ratings["certainty"] == "not_rated"]
     assert len(opinion) == 1
     assert opinion["design"].iloc[0] in {"editorial", "letter", "expert_opinion",
                                          "narrative_review", "guideline"}

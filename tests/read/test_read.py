@@ -16,7 +16,7 @@ ROW = "p1,The drug works.,Smith,Doe2020,Doe J. A trial. 2020.,rct,supports"
 
 def cited(path) -> list[dict]:
     """The rated citations of a file, as records."""
-    return assess(path).citations.to_dict("records")
+    return assess(path).ratings.to_dict("records")
 
 
 def problems(path) -> list:
@@ -129,7 +129,7 @@ def spellings(tmp_path_factory):
     path.write_text(make_rows(*rows), encoding="utf-8")
     result = assess(path)
     studies = {s["study_id"]: s for s in report.to_json(result)["studies"]}
-    return {r["study_id"]: r for r in result.citations.to_dict("records")}, studies
+    return {r["study_id"]: r for r in result.ratings.to_dict("records")}, studies
 
 
 @pytest.mark.parametrize(("i", "column", "value"),

@@ -65,4 +65,4 @@ def test_assess_takes_bytes_or_a_source_as_well_as_a_path(tmp_path):
     by_source = assess(Source(str(csv), data, "evidence.csv"))
     for a in (by_bytes, by_source):
         assert a.evidence.sha256 == by_path.evidence.sha256
-        assert a.citations.equals(by_path.citations)
+        assert a.ratings.equals(by_path.ratings)

@@ -62,7 +62,7 @@ def test_number_and_boolean_cells(tmp_path):
     rows[1][HEADER.index("stopped_early")] = False  # a real boolean cell
     rows[1][HEADER.index("year")] = 2020
     a = assess(write_xlsx(tmp_path / "e.xlsx", rows))
-    trial = a.citations[a.citations["study_id"] == "Trial2020"].iloc[0]
+    trial = a.ratings[a.ratings["study_id"] == "Trial2020"].iloc[0]
     # A boolean cell reads as stopped_early "no" (a reason since contract v2).
     assert (trial["n"], trial["stopped_early"], trial["year"]) == (240, "no", 2020)
 
@@ -307,5 +307,5 @@ def test_nfc_and_nfd_spellings_in_a_workbook_are_one_value(tmp_path):
     rows[2][HEADER.index("advocate")] = unicodedata.normalize("NFD", nfc)
     rows[2][HEADER.index("position_id")] = rows[1][HEADER.index("position_id")]
     a = assess(write_xlsx(tmp_path / "e.xlsx", rows))  # no conflict between the spellings
-    works = a.citations[a.citations["position_id"] == rows[1][HEADER.index("position_id")]]
+    works = a.ratings[a.ratings["position_id"] == rows[1][HEADER.index("position_id")]]
     assert set(works["advocate"]) == {nfc}

@@ -54,7 +54,7 @@ def rated(tmp_path_factory):
             for i, k in enumerate(keys)]
     path = tmp_path_factory.mktemp("cases") / "evidence.csv"
     path.write_text(make_rows(*rows), encoding="utf-8")
-    records = assess(path).citations.to_dict("records")
+    records = assess(path).ratings.to_dict("records")
     by_key = {k: records[i] for i, k in enumerate(keys)}
     assert [r["study_id"] for r in records] == [f"S{i}" for i in range(len(keys))]
     return lambda row: by_key[_key(row)]
@@ -65,7 +65,7 @@ def rate(tmp_path, *rows: dict, rubric=None, name="evidence.csv"):
     rows = [{"study_id": f"S{i}", **row} for i, row in enumerate(rows)]
     path = tmp_path / name
     path.write_text(make_rows(*rows), encoding="utf-8")
-    cited = assess(path, rubric=rubric).citations
+    cited = assess(path, rubric=rubric).ratings
     return {r["study_id"]: r for r in cited.to_dict("records")}
 
 
@@ -102,7 +102,7 @@ def every_design(tmp_path_factory):
              for d in REVIEWS for k in REVIEW_STARTS]
     path = tmp_path_factory.mktemp("designs") / "evidence.csv"
     path.write_text(make_rows(*rows), encoding="utf-8")
-    return {r["study_id"]: r for r in assess(path).citations.to_dict("records")}
+    return {r["study_id"]: r for r in assess(path).ratings.to_dict("records")}
 
 
 @pytest.mark.parametrize("design", STARTS)

@@ -205,7 +205,7 @@ def _valid(rows) -> Assessment:
 
 def check_invariants(result: Assessment) -> None:
     """Levels, not_rated, checked positions and explicit judgments, on any assessed table."""
-    rated, typed = result.citations, result.evidence.citations
+    rated, typed = result.ratings, result.evidence.rows
     for i, row in rated.iterrows():
         opinion = RUBRIC.designs[row["design"]].start == NOT_RATED
         assert row["score"] in range(0, 5)
@@ -257,7 +257,7 @@ def test_valid_tables_with_random_cells_assess_or_fail_with_invalid_input(rows, 
 @given(rows=valid_tables(), domain=st.sampled_from(DOMAINS), data=st.data())
 def test_a_more_severe_judgment_never_raises_certainty(rows, domain, data):
     result = _valid(rows)
-    typed, before = result.evidence.citations.copy(), result.citations
+    typed, before = result.evidence.rows.copy(), result.ratings
     worse = typed.copy()
     for i in typed.index:
         current = PENALTY[before.at[i, domain]]
@@ -265,7 +265,7 @@ def test_a_more_severe_judgment_never_raises_certainty(rows, domain, data):
         worse.loc[i, domain] = data.draw(st.sampled_from(choices))
     after = rate(worse, RUBRIC)
     assert (after["score"] <= before["score"]).all()
-    check_invariants(Assessment(dataclasses.replace(result.evidence, citations=worse),
+    check_invariants(Assessment(dataclasses.replace(result.evidence, rows=worse),
                                 RUBRIC, after, result.positions))
 
 
@@ -278,7 +278,7 @@ def test_opinion_designs_stay_not_rated_whatever_the_row_says(rows, design):
         for domain in DOMAINS:
             row[domain] = "not_serious"
     result = _valid(rows)
-    graded = ~result.citations["checked"]
-    assert set(result.citations.loc[graded, "certainty"]) <= {NOT_RATED}
-    assert set(result.citations["score"]) == {0}
+    graded = ~result.ratings["checked"]
+    assert set(result.ratings.loc[graded, "certainty"]) <= {NOT_RATED}
+    assert set(result.ratings["score"]) == {0}
     check_invariants(result)
