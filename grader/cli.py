@@ -199,13 +199,22 @@ def brief_options(func):
     return func
 
 
-def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS):
-    from grader.pipeline import assess
+def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS, *,
+            through: str = "judge"):
+    """The evidence file taken through validation, rating or (the default) judging."""
+    from grader import pipeline
 
     _check_sheet(sheet, csv)
-    result = assess(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6),
-                    max_rows=max_rows)
-    _report_problems(result.evidence.warnings)
+    options = {"rubric": rubric_path, "sheet": sheet, "max_bytes": int(max_size * 1e6),
+               "max_rows": max_rows}
+    if through == "validate":
+        result = pipeline.load(csv, **options)[0]
+        warnings = result.warnings
+    else:
+        step = pipeline.rate_only if through == "rate" else pipeline.assess
+        result = step(csv, **options)
+        warnings = result.evidence.warnings
+    _report_problems(warnings)
     return result
 
 
@@ -323,17 +332,17 @@ def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
     from grader.errors import InvalidInput
 
     try:
-        result = _assess(csv, rubric_path, sheet, max_size, max_rows)
+        evidence = _assess(csv, rubric_path, sheet, max_size, max_rows, through="validate")
     except InvalidInput as exc:
         if fmt == "json":
             click.echo(json.dumps({"valid": False,
                                    "problems": [p.to_dict() for p in exc.problems]}, indent=2))
             raise SystemExit(1) from None
         raise
-    c = result.ratings
+    c = evidence.rows
     if fmt == "json":
         click.echo(json.dumps({"valid": True, "problems": [
-            p.to_dict() for p in result.evidence.warnings]}, indent=2))
+            p.to_dict() for p in evidence.warnings]}, indent=2))
     else:
         click.echo(one_line(f"{csv}: ok: {len(c)} citations of {c['study_id'].nunique()} "
                             f"studies on {c['position_id'].nunique()} positions"))
@@ -357,11 +366,13 @@ def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """
     from grader import report
 
+    if fmt == "csv":  # one row per citation: no position needs judging
+        rated = _assess(csv, rubric_path, sheet, max_size, max_rows, through="rate")
+        click.echo(report.to_score_csv(rated), nl=False)
+        return
     result = _assess(csv, rubric_path, sheet, max_size, max_rows)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(result), indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        click.echo(report.to_score_csv(result), nl=False)
     else:
         click.echo(report.to_table(result))
 

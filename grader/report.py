@@ -8,7 +8,7 @@ import io
 import pandas as pd
 
 from grader.distinct import Coded
-from grader.pipeline import Assessment
+from grader.pipeline import Assessment, Rated
 from grader.rate import DOMAIN_FIELDS, DomainResult
 from grader.safe_text import one_line
 from grader.vocab import DOMAINS, NOT_APPLICABLE, SYMBOLS, WORDS
@@ -138,9 +138,9 @@ def neutralize(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
 
 
-def to_score_csv(assessment: Assessment) -> str:
-    """One CSV row per citation, text cells safe to open in a spreadsheet."""
-    c = assessment.ratings
+def to_score_csv(rated: Rated) -> str:
+    """One CSV row per citation, text cells safe to open in a spreadsheet (no judging needed)."""
+    c = rated.ratings
     frame = c.assign(upgrades=_applied_upgrades(c), upgrades_withheld=c["upgrade_withheld"])
     frame = frame[list(SCORE_CSV_COLUMNS)].copy()
     frame["overstated"] = frame["overstated"].map({True: "yes", False: "no"})

@@ -238,3 +238,24 @@ def test_python_dash_m_grader_help():
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: ")
     assert "score" in result.stdout
+
+
+def test_score_csv_judges_no_position_and_check_rates_nothing(runner, good_csv, monkeypatch):
+    # The score CSV is one row per citation and check only validates: each stops at the
+    # stage its output needs (at 100,000 citations judging is most of the time).
+    from grader import pipeline
+
+    expected = report.to_score_csv(assess(good_csv))
+
+    def never(*args, **kwargs):
+        raise AssertionError("this stage should not run")
+
+    monkeypatch.setattr(pipeline, "judge", never)
+    scored = runner.invoke(main, ["score", str(good_csv), "--format", "csv"])
+    assert scored.exit_code == 0, scored.output
+    assert scored.stdout == expected
+    monkeypatch.setattr(pipeline, "rate", never)
+    checked = runner.invoke(main, ["check", str(good_csv)])
+    assert checked.exit_code == 0, checked.output
+    assert ": ok: 2 citations" in checked.stdout
+    assert runner.invoke(main, ["score", str(good_csv), "--format", "json"]).exit_code == 1

@@ -21,7 +21,7 @@ def _boom(*args, **kwargs):
 @pytest.mark.parametrize("command", ["check", "score", "build"])
 def test_an_internal_error_is_one_line_without_a_traceback(good_csv, tmp_path, command,
                                                            monkeypatch):
-    monkeypatch.setattr(pipeline, "rate", _boom)
+    monkeypatch.setattr(pipeline, "validate", _boom)  # a stage every command runs
     out = ["--out", str(tmp_path / "out"), "--format", "json"] if command == "build" else []
     result = CliRunner().invoke(main, [command, str(good_csv), *out])
     assert result.exit_code == 1
@@ -32,7 +32,7 @@ def test_an_internal_error_is_one_line_without_a_traceback(good_csv, tmp_path, c
 
 
 def test_with_verbose_the_internal_error_propagates(good_csv, monkeypatch):
-    monkeypatch.setattr(pipeline, "rate", _boom)
+    monkeypatch.setattr(pipeline, "validate", _boom)  # a stage every command runs
     with pytest.raises(RuntimeError, match="boom"):
         CliRunner().invoke(main, ["--verbose", "check", str(good_csv)],
                            catch_exceptions=False)
@@ -41,7 +41,7 @@ def test_with_verbose_the_internal_error_propagates(good_csv, monkeypatch):
 def test_a_real_process_prints_the_traceback_only_with_verbose(good_csv):
     script = ("import sys, grader.pipeline as p\n"
               "def boom(*a, **k): raise RuntimeError('boom')\n"
-              "p.rate = boom\n"
+              "p.validate = boom\n"
               "from grader.cli import main\n"
               "sys.argv[0] = 'grader'\n"
               "main()\n")
