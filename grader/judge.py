@@ -59,7 +59,7 @@ def judge(ratings: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Serie
     in_body = pd.Series(False, index=ratings.index)
     order = ratings.sort_values(["score", "line"], ascending=[False, True], kind="stable")
     groups: dict[str, list[dict]] = {}
-    records = _records(order.reset_index())
+    records = _records(order[_judged_columns(ratings, rubric)].reset_index())
     for r in records:
         groups.setdefault(r["position_id"], []).append(r)
     _derive_pooled_rows(groups, rubric)
@@ -68,8 +68,7 @@ def judge(ratings: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Serie
     for position_id in dict.fromkeys(ratings["position_id"]):
         cites = groups[position_id]
         first = min(cites, key=lambda r: r["line"])
-        head = {key: _first_given(cites, key) for key in
-                ("position", "advocate", "question", "outcome", "conceded_by", "short")}
+        head = {key: _first_given(cites, key) for key in HEAD_COLUMNS}
         if first["checked"]:
             verdict = check_position(cites)
         else:
@@ -82,6 +81,21 @@ def judge(ratings: pd.DataFrame, rubric: Rubric) -> tuple[pd.DataFrame, pd.Serie
     if in_body_labels:
         in_body[ratings.index.isin(in_body_labels)] = True
     return positions, in_body
+
+
+HEAD_COLUMNS = ("position", "advocate", "question", "outcome", "conceded_by", "short")
+"""A position's own columns, taken from the first of its rows that gives each."""
+BODY_COLUMNS = ("position_id", "study_id", "line", "checked", "counted", "start",
+                "start_score", "retracted", "stance", "n", "score", "large_effect",
+                "dose_response", "plausible_confounding")
+"""The ratings' columns the body of evidence reads, besides the domains' fields."""
+
+
+def _judged_columns(ratings: pd.DataFrame, rubric: Rubric) -> list[str]:
+    """The columns judging reads: records of all of them cost a second at 100,000 citations."""
+    wanted = {*BODY_COLUMNS, *HEAD_COLUMNS, *rubric.columns_read("imprecision"),
+              *(c for fields in DOMAIN_FIELDS.values() for c in fields.columns)}
+    return [c for c in ratings.columns if c in wanted]
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -199,23 +213,34 @@ def _inconsistency(body: list[dict], weights: list[float], rubric: Rubric) -> Do
                           "unexplained inconsistency).")
 
 
-def _imprecision(body: list[dict], weights: list[float], rubric: Rubric,
-                 ratings_columns: list[str]) -> DomainJudgment:
+def _pooled_citations(body: list[dict]) -> list[dict] | None:
+    """The citations whose participants the sample-size rules pool for a body; None when
+    the body's own judgments decide (one citation, or one judged in the table)."""
     source = DOMAIN_FIELDS["imprecision"].source
     if len(body) == 1 or any(r[source] == "explicit" for r in body):
+        return None
+    # The n of citations whose own imprecision a rule derived (pharmacovigilance report
+    # counts and animal counts are never participants).
+    return [r for r in body if r[source] == "derived"
+            and r["n"] is not None and r["n"] is not pd.NA]
+
+
+def _pooled_row(counted: list[dict], rubric: Rubric) -> dict:
+    """The row the imprecision rules judge: what the counted citations share, and their n."""
+    row = {c: _common(counted, c) for c in sorted(rubric.columns_read("imprecision"))}
+    row["n"] = sum(int(r["n"]) for r in counted)
+    return row
+
+
+def _imprecision(body: list[dict], weights: list[float], rubric: Rubric) -> DomainJudgment:
+    counted = _pooled_citations(body)
+    if counted is None:
         return weighted_judgment(body, weights, "imprecision", rubric.settings["tie"])
-    # The sample-size rules, applied to the participants they count: the n of citations
-    # whose own imprecision a rule derived (pharmacovigilance report counts and animal
-    # counts are never participants).
-    counted = [r for r in body if r[source] == "derived"
-               and r["n"] is not None and r["n"] is not pd.NA]
     if not counted:
         return DomainJudgment("not_serious", NOT_ASSESSED,
                               "Not assessed: no participant count is known for the body's "
                               "studies; give n or judge imprecision in the evidence table.")
-    row = {c: _common(counted, c) for c in ratings_columns}
-    row["n"] = sum(int(r["n"]) for r in counted)
-    derived = _pooled_imprecision(row, rubric)
+    derived = _pooled_imprecision(_pooled_row(counted, rubric), rubric)
     who = ", ".join(r["study_id"] for r in counted)
     if derived["source"] == NOT_ASSESSED:
         return DomainJudgment("not_serious", NOT_ASSESSED, derived["reason"])
@@ -224,8 +249,6 @@ def _imprecision(body: list[dict], weights: list[float], rubric: Rubric,
 
 
 _POOLED: dict[tuple, tuple[Rubric, dict]] = {}
-_collecting: list[tuple[tuple, dict]] | None = None
-_PLACEHOLDER = {"judgment": "not_serious", "source": "derived", "reason": ""}
 
 
 def _pooled_key(row: dict, rubric: Rubric) -> tuple | None:
@@ -241,15 +264,11 @@ def _pooled_imprecision(row: dict, rubric: Rubric) -> dict:
     """The imprecision rules on one body's pooled row, as derive() gives it.
 
     derive() on a one-row frame costs milliseconds (a frame, every rule), once per body:
-    at 20,000 citations that was 7 of 10 seconds. judge() therefore collects every
-    body's pooled row first and derives them in one frame (`_derive_pooled_rows`); a row
-    not collected is derived on its own, so the result never depends on the collecting.
+    at 20,000 citations that was 7 of 10 seconds. judge() therefore derives every body's
+    pooled row first, in one frame (`_derive_pooled_rows`); a row not found there is
+    derived on its own, so the result never depends on that pass.
     """
     key = _pooled_key(row, rubric)
-    if _collecting is not None:
-        if key is not None:
-            _collecting.append((key, row))
-        return _PLACEHOLDER
     cached = _POOLED.get(key) if key is not None else None
     if cached is not None and cached[0] is rubric:
         return cached[1]
@@ -274,19 +293,19 @@ def _remember(pairs, rubric: Rubric) -> None:
 
 def _derive_pooled_rows(groups: dict[str, list[dict]], rubric: Rubric) -> None:
     """Derive every graded position's pooled imprecision row in one frame (see above)."""
-    global _collecting
-    _collecting = []
-    try:
-        for cites in groups.values():
-            if not min(cites, key=lambda r: r["line"])["checked"]:
-                judge_body(cites, rubric)
-        pending = list({key: row for key, row in _collecting
-                        if not (key in _POOLED and _POOLED[key][0] is rubric)}.items())
-    finally:
-        _collecting = None
+    pending: dict[tuple, dict] = {}
+    for cites in groups.values():
+        if min(cites, key=lambda r: r["line"])["checked"]:
+            continue
+        counted = _pooled_citations(_body(cites)[1])
+        if counted:
+            row = _pooled_row(counted, rubric)
+            key = _pooled_key(row, rubric)
+            if key is not None and not (key in _POOLED and _POOLED[key][0] is rubric):
+                pending[key] = row
     if pending:
-        derived = _derive_rows([row for _, row in pending], rubric)
-        _remember([(key, d) for (key, _), d in zip(pending, derived, strict=True)], rubric)
+        derived = _derive_rows(list(pending.values()), rubric)
+        _remember(list(zip(pending, derived, strict=True)), rubric)
 
 
 def _common(cites: list[dict], column: str) -> object:
@@ -318,9 +337,16 @@ def _body_upgrades(body: list[dict], start: str, downgrades: int,
                    "plausible_confounding": confounding, "withheld": [], "reason": None}
 
 
+def _body(cites: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A position's counted citations, and its body of evidence: those of the highest tier."""
+    counted = [r for r in cites if r["counted"]]
+    top = max((r["start_score"] for r in counted), default=None)
+    return counted, [r for r in counted if r["start_score"] == top]
+
+
 def judge_body(cites: list[dict], rubric: Rubric) -> dict:
     """A graded position: its body of evidence, the body's judgments, certainty and verdict."""
-    counted = [r for r in cites if r["counted"]]
+    counted, body = _body(cites)
     common = {"judged": "graded", "not_rated": _ids(r for r in cites if r["start"] == NOT_RATED
                                                     and not r["retracted"]),
               "retracted": _ids(r for r in cites if r["retracted"])}
@@ -329,17 +355,15 @@ def judge_body(cites: list[dict], rubric: Rubric) -> dict:
                 "score": 0, "statement": "Only opinion is cited.", "body": None,
                 "supporting": [], "opposing": [], "lower_tier": [],
                 "best_support": 0, "best_opposition": 0}
-    top = max(r["start_score"] for r in counted)
-    body = [r for r in counted if r["start_score"] == top]
+    top = body[0]["start_score"]
     start = LEVEL_OF_SCORE[top]
     weight, weights = body_weights(body, rubric)
-    columns = list(body[0])
     domains = {}
     for domain in DOMAINS:
         if domain == "inconsistency":
             domains[domain] = _inconsistency(body, weights, rubric)
         elif domain == "imprecision":
-            domains[domain] = _imprecision(body, weights, rubric, columns)
+            domains[domain] = _imprecision(body, weights, rubric)
         else:
             domains[domain] = weighted_judgment(body, weights, domain, rubric.settings["tie"])
     downgrades = sum(PENALTY[d.judgment] for d in domains.values())

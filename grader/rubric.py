@@ -83,6 +83,16 @@ class Rule:
     unless: dict = field(default_factory=dict)
     no_concern_reason: str | None = None
 
+    def columns(self) -> set[str]:
+        """Every column the rule reads: its conditions, concerns, unknowns and reasons."""
+        conditions = [self.when, self.unless, *(c.when for c in self.concerns),
+                      *(c.unless for c in self.concerns)]
+        keys = {key for when in conditions for key in when}
+        read = {(split_threshold(key) or (key,))[0] for key in keys} | set(self.unknown)
+        for text in (self.reason, self.no_concern_reason or ""):
+            read |= {name for _, name, _, _ in string.Formatter().parse(text) if name}
+        return read - {"concerns"}
+
 
 @dataclass(frozen=True)
 class Rubric:
@@ -124,6 +134,11 @@ class Rubric:
     def nonhuman_designs(self) -> dict[str, str]:
         """Design id → implied species, for designs that are not human studies."""
         return {d.id: d.species for d in self.designs.values() if d.species != "human"}
+
+    def columns_read(self, domain: str) -> set[str]:
+        """Every column that the rules of one domain read."""
+        return {column for rule in self.rules if rule.domain == domain
+                for column in rule.columns()}
 
     def start_of(self, design: str, question: str, pooled: str | None) -> str:
         """Where a citation of this design starts on this question (reviews: what they pooled)."""

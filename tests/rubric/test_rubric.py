@@ -11,7 +11,7 @@ from conftest import make_rows
 from grader.cli import main
 from grader.pipeline import assess
 from grader.rubric import default_rubric_text, load_rubric
-from grader.vocab import DOMAINS
+from grader.vocab import COLUMNS, DOMAINS
 
 STARTS = {
     "rct": "high", "crossover_rct": "high", "randomized_withdrawal": "high",
@@ -577,3 +577,19 @@ def test_explicit_judgment_footnote_quotes_the_notes(rated):
     got = rated(NOTED)
     assert got["inconsistency_reason"] == ("Judged serious in the evidence table (explicit "
                                            "judgment): I2 = 80% across the pooled trials")
+
+
+def test_a_rules_columns_are_what_its_conditions_concerns_unknowns_and_reasons_read():
+    from grader.rubric import Concern, Rule
+
+    rule = Rule("r1", "risk_of_bias", when={"design": ("rct",), "year_below": 2000},
+                reason="Old trial ({citation}): {concerns}.",
+                concerns=(Concern("open", {"blinded": ("none",)}, {"outcome": ("objective",)}),),
+                unknown={"stopped_early": "stopping"}, unless={"peer_reviewed": (False,)},
+                no_concern_reason="Fine ({n} people).")
+    assert rule.columns() == {"design", "year", "citation", "blinded", "outcome",
+                              "stopped_early", "peer_reviewed", "n"}
+    rubric = load_rubric(None)
+    assert "n" in rubric.columns_read("imprecision")
+    assert rubric.columns_read("imprecision") <= {c.name for c in COLUMNS} | {
+        "randomized_design"}
