@@ -108,41 +108,6 @@ def constant_time_page_references():
         pydyf.PDF.page_references = original
 
 
-LAYOUT_GC_THRESHOLD = (50_000, 20, 100)
-"""The cyclic collector's thresholds while WeasyPrint lays out and writes the brief.
-
-Layout allocates millions of boxes that live until the PDF is written; with Python's
-defaults (700, 10, 10) the collector runs thousands of times and each older-generation
-pass walks every box made so far, and the pandas and WeasyPrint modules besides. Fewer
-passes, with what existed before the render frozen out of them, cut 20-40% of a render
-(BENCHMARKS.md) without raising its peak memory: what layout makes is mostly alive until
-the end, so the passes found little to free.
-"""
-
-
-@contextlib.contextmanager
-def fewer_collector_passes():
-    """Run the block with what exists frozen out of the collector and LAYOUT_GC_THRESHOLD.
-
-    The thresholds and the frozen objects are given back when the block ends, even on an
-    exception. A process that froze objects itself is left as it was (only the
-    thresholds change), so its own freeze is never undone.
-    """
-    import gc
-
-    before = gc.get_threshold()
-    freezing = gc.get_freeze_count() == 0
-    if freezing:
-        gc.freeze()
-    gc.set_threshold(*LAYOUT_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        if freezing:
-            gc.unfreeze()
-
-
 class FontSet:
     """The packaged fonts parsed once, with the FontConfiguration they are registered in.
 
@@ -184,7 +149,7 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
         file_obj=io.BytesIO(attachment), name=attachment_name, relationship="Source",
         description="The evidence table this brief was built from", url_fetcher=fetcher,
         created=moment, modified=moment)
-    with constant_time_page_references(), fewer_collector_passes():
+    with constant_time_page_references():
         return document.write_pdf(font_config=fonts.font_config, stylesheets=[fonts.css],
                                   pdf_variant=PDF_VARIANT, pdf_tags=True,
                                   attachments=[source], custom_metadata=True,

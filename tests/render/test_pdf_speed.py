@@ -104,43 +104,6 @@ def test_render_pdf_installs_the_adapter_only_while_writing(monkeypatch):
     assert _original() is original
 
 
-def test_render_pdf_lays_out_with_fewer_collector_passes_and_gives_them_back(monkeypatch):
-    import gc
-
-    seen = []
-    write = pydyf.PDF.write
-
-    def spy(self, *args, **kwargs):
-        seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
-        return write(self, *args, **kwargs)
-
-    monkeypatch.setattr(pydyf.PDF, "write", spy)
-    before = gc.get_threshold()
-    assert gc.get_freeze_count() == 0
-    templates = Path(str(pdf_module.font_folders()[1])).parent
-    pdf_module.render_pdf(PAGES_HTML, base_dir=templates, allowed=[templates],
-                          attachment=b"a,b\n", attachment_name="e.csv", date="2026-05-28")
-    assert seen == [(pdf_module.LAYOUT_GC_THRESHOLD, True)]
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-
-
-def test_fewer_collector_passes_restores_on_error_and_keeps_a_callers_freeze():
-    import gc
-
-    before = gc.get_threshold()
-    with pytest.raises(RuntimeError), pdf_module.fewer_collector_passes():
-        raise RuntimeError("layout failed")
-    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with pdf_module.fewer_collector_passes():
-            assert gc.get_threshold() == pdf_module.LAYOUT_GC_THRESHOLD
-        assert gc.get_freeze_count() == frozen  # the caller's freeze is not undone
-    finally:
-        gc.unfreeze()
-
-
 def test_pdf_fonts_are_file_urls_the_locked_fetcher_allows():
     css = font_css(inline=False)
     assert "data:" not in css and css.count("url(file://") == 10
