@@ -237,7 +237,7 @@ def _upgrade_reason(start: str, downgraded: str, entered: str, allow: bool) -> s
 
 def rate(rows: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     """The ratings: the evidence rows with start, five domains, upgrades, certainty and score."""
-    out = rows.copy()
+    out = rows.copy(deep=False)  # pandas 3 copies on write: the rows themselves never change
     checked = out["question"].isin(CHECKED_QUESTIONS).to_numpy(dtype=bool)
     rated_design = out["design"].astype(object).map(
         {d.id: d.rated for d in rubric.designs.values()}).fillna(False).to_numpy(dtype=bool)

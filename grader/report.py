@@ -142,7 +142,7 @@ def to_score_csv(rated: Rated) -> str:
     """One CSV row per citation, text cells safe to open in a spreadsheet (no judging needed)."""
     c = rated.ratings
     frame = c.assign(upgrades=_applied_upgrades(c), upgrades_withheld=c["upgrade_withheld"])
-    frame = frame[list(SCORE_CSV_COLUMNS)].copy()
+    frame = frame[list(SCORE_CSV_COLUMNS)]
     frame["overstated"] = frame["overstated"].map({True: "yes", False: "no"})
     checked = c["checked"].to_numpy(dtype=bool)
     for column in ("start", "score", *(x for d in DOMAINS
