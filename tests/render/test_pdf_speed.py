@@ -1,7 +1,9 @@
-"""The PDF path's speed devices: fonts from files, the page-references adapter, warm = cold."""
+"""The PDF path's speed devices: fonts from files, the page-references adapter, the paused
+collector, warm = cold."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +149,67 @@ def test_warm_builds_are_byte_identical_to_a_cold_build(tmp_path, monkeypatch):
         for name in ("brief.pdf", "brief.html"):
             assert (tmp_path / "warm" / name).read_bytes() == \
                 (tmp_path / "cold" / name).read_bytes(), name
+
+
+def _render_small(**kwargs) -> bytes:
+    templates = Path(str(pdf_module.font_folders()[1])).parent
+    return pdf_module.render_pdf(PAGES_HTML, base_dir=templates, allowed=[templates],
+                                 attachment=b"a,b\n", attachment_name="e.csv",
+                                 date="2026-05-28", **kwargs)
+
+
+def test_render_pdf_runs_every_phase_with_the_collector_paused(monkeypatch):
+    seen = {}
+    for phase in ("parse_html", "lay_out", "write"):
+        real = getattr(pdf_module, phase)
+
+        def spy(*args, _real=real, _phase=phase, **kwargs):
+            seen[_phase] = gc.isenabled()
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(pdf_module, phase, spy)
+    assert gc.isenabled()
+    timings = {}
+    assert _render_small(timings=timings).startswith(b"%PDF")
+    assert seen == {"parse_html": False, "lay_out": False, "write": False}
+    assert gc.isenabled()  # on again afterwards
+    assert set(timings) == {"parse", "render", "write_pdf"}
+    assert all(wall >= 0 and cpu >= 0 for wall, cpu in timings.values())
+
+
+def test_collector_paused_nests_and_restores_even_after_an_exception():
+    assert gc.isenabled()
+    with pdf_module.collector_paused():
+        with pdf_module.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block leaves it to the outer one
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), pdf_module.collector_paused():
+        raise RuntimeError("the render failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pdf_module.collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
+
+
+def test_build_writes_its_outputs_before_the_collector_runs_again(tmp_path, monkeypatch):
+    from grader import build
+
+    seen = []
+    real = build.write_outputs
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "write_outputs", spy)
+    lines = (ROOT / "evidence.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    evidence = tmp_path / "evidence.csv"
+    evidence.write_text("".join(lines[:7]), encoding="utf-8")
+    build.build_brief(build.BuildOptions(csv=evidence, out_dir=tmp_path / "out",
+                                         formats=("md",), force=True))
+    assert seen == [False] and gc.isenabled()
