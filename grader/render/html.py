@@ -26,6 +26,15 @@ TEXT_FACES = (("SourceSansPro-Regular.ttf", 400, "normal"),
 SYMBOL_FONT = "grader-symbols.ttf"
 
 
+POSITION_ANCHOR = "h2"
+"""The element of a position's section that carries its id (page 1 links to it): the heading.
+
+On the <article>, the id made WeasyPrint compute fresh styles for the article and every
+element in it (an element with an id never shares its computed style, nor then do its
+descendants), so no two sections' tables shared a style: seed -10% of a render's calls.
+"""
+
+
 def builtin_templates() -> Path:
     """The folder of the packaged templates."""
     return Path(str(resources.files("grader.templates")))

@@ -4,6 +4,7 @@ collector, warm = cold."""
 from __future__ import annotations
 
 import gc
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from grader.render import pdf as pdf_module
 from grader.render.html import (
     FONTS_SLOT,
+    POSITION_ANCHOR,
     font_css,
     make_environment,
     render_html,
@@ -121,6 +123,15 @@ def test_html_for_the_pdf_has_no_inline_fonts_and_brief_html_keeps_them(seed_con
     assert "data:font" not in bare and FONTS_SLOT in bare and "<svg" not in bare
     assert full.count("src: url(data:font/ttf;base64,") == 10
     assert self_contained(bare) == full
+
+
+def test_position_ids_are_on_headings_so_sections_share_styles(seed_context):
+    html = render_html(seed_context, make_environment(), inline_fonts=False)
+    links = re.findall(r'href="#(p-[^"]+)"', html)
+    targets = dict((target, tag) for tag, target in re.findall(r'<(\w+)[^>]* id="(p-[^"]+)"', html))
+    assert links and set(links) == set(targets)
+    assert set(targets.values()) == {POSITION_ANCHOR} == {"h2"}
+    assert html.count('<article class="position">') == len(seed_context["sections"])
 
 
 @pytest.fixture
