@@ -3,7 +3,9 @@ collector, warm = cold."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
 import re
 import subprocess
 import sys
@@ -224,3 +226,80 @@ def test_build_writes_its_outputs_before_the_collector_runs_again(tmp_path, monk
     build.build_brief(build.BuildOptions(csv=evidence, out_dir=tmp_path / "out",
                                          formats=("md",), force=True))
     assert seen == [False] and gc.isenabled()
+
+
+needs_write_adapter = pytest.mark.skipif(
+    not pdf_module._adapter_applies(pdf_module.SERIALIZE_ONCE_FOR),
+    reason="serialize_once is for WeasyPrint 70 / pydyf 0.13 only")
+
+
+def _tagged_document():
+    return weasyprint.HTML(string=PAGES_HTML).render(pdf_variant="pdf/a-3a", pdf_tags=True)
+
+
+@needs_write_adapter
+def test_serialize_once_gives_the_same_bytes_at_the_same_level(monkeypatch):
+    document = _tagged_document()
+    plain = document.write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+    monkeypatch.setattr(pdf_module, "DEFLATE_LEVEL", 9)  # pydyf's own level
+    with pdf_module.serialize_once() as installed:
+        once = document.write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+    assert installed and once == plain
+
+
+@needs_write_adapter
+def test_serialize_once_deflates_each_stream_once_at_its_level(monkeypatch):
+    import zlib
+
+    document = _tagged_document()
+    levels = []
+    real = zlib.compressobj
+    monkeypatch.setattr(zlib, "compressobj",
+                        lambda level=-1, *a, **k: levels.append(level) or real(level, *a, **k))
+    document.write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+    twice = len(levels)
+    assert set(levels) == {9}
+    levels.clear()
+    with pdf_module.serialize_once():
+        data = document.write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+    assert set(levels) == {pdf_module.DEFLATE_LEVEL} == {6}
+    assert 0 < len(levels) < twice  # the /ID hash no longer deflates every stream again
+    import pypdf
+
+    assert len(pypdf.PdfReader(io.BytesIO(data)).pages) == 3
+
+
+@needs_write_adapter
+def test_serialize_once_is_removed_after_the_write_and_after_an_exception():
+    write, data = pydyf.PDF.__dict__["write"], pydyf.Stream.__dict__["data"]
+    with pdf_module.serialize_once():
+        assert pydyf.PDF.__dict__["write"] is not write
+        _tagged_document().write_pdf(pdf_variant="pdf/a-3a", pdf_tags=True)
+        assert pydyf.Stream.__dict__["data"] is data  # kept only inside PDF.write
+    assert pydyf.PDF.__dict__["write"] is write
+    with pytest.raises(RuntimeError), pdf_module.serialize_once():
+        raise RuntimeError("the render failed")
+    assert pydyf.PDF.__dict__["write"] is write and pydyf.zlib.compressobj is \
+        __import__("zlib").compressobj
+
+
+def test_serialize_once_not_installed_for_other_versions(monkeypatch):
+    monkeypatch.setattr(pdf_module, "SERIALIZE_ONCE_FOR", {("0.0", "0.0")})
+    write = pydyf.PDF.__dict__["write"]
+    with pdf_module.serialize_once() as installed:
+        assert not installed and pydyf.PDF.__dict__["write"] is write
+
+
+def test_render_pdf_writes_with_serialize_once(monkeypatch):
+    seen = []
+    real = pdf_module.serialize_once
+
+    @contextlib.contextmanager
+    def spy():
+        with real() as installed:
+            seen.append(installed)
+            yield installed
+
+    monkeypatch.setattr(pdf_module, "serialize_once", spy)
+    assert _render_small().startswith(b"%PDF")
+    assert seen == [pdf_module._adapter_applies(pdf_module.SERIALIZE_ONCE_FOR)]
