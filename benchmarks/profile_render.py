@@ -66,7 +66,12 @@ def prepare(csv: Path) -> dict:
     from grader.build import BuildOptions, load_settings
     from grader.pipeline import assess
     from grader.render.context import Settings, build_context
-    from grader.render.html import builtin_templates, render_html, shared_environment
+    from grader.render.html import (
+        builtin_templates,
+        render_html,
+        shared_environment,
+        stylesheet,
+    )
 
     settings, _, _ = load_settings(BuildOptions(csv=csv))
     assessment = assess(csv)
@@ -74,7 +79,8 @@ def prepare(csv: Path) -> dict:
     env = shared_environment(None)
     html = render_html(context, env, inline_fonts=False)
     return {"html": html, "base_dir": builtin_templates(), "allowed": [builtin_templates()],
-            "attachment": assessment.evidence.data, "attachment_name": csv.name}
+            "attachment": assessment.evidence.data, "attachment_name": csv.name,
+            "stylesheet": stylesheet(env)}
 
 
 def render_phases(inputs: dict) -> tuple[dict[str, tuple[float, float]], bytes]:
@@ -91,7 +97,7 @@ def render_phases(inputs: dict) -> tuple[dict[str, tuple[float, float]], bytes]:
     data = pdf.render_pdf(inputs["html"], base_dir=inputs["base_dir"],
                           allowed=inputs["allowed"], attachment=inputs["attachment"],
                           attachment_name=inputs["attachment_name"], date=DATE,
-                          timings=times)
+                          stylesheet=inputs["stylesheet"], timings=times)
     gc.collect()
     return times, data
 

@@ -303,3 +303,105 @@ def test_render_pdf_writes_with_serialize_once(monkeypatch):
     monkeypatch.setattr(pdf_module, "serialize_once", spy)
     assert _render_small().startswith(b"%PDF")
     assert seen == [pdf_module._adapter_applies(pdf_module.SERIALIZE_ONCE_FOR)]
+
+
+@pytest.fixture
+def small_brief(tmp_path):
+    """The PDF path's HTML of a six-citation brief and its brief.css."""
+    from grader.pipeline import assess
+    from grader.render.context import Settings, build_context
+    from grader.render.html import stylesheet
+
+    lines = (ROOT / "evidence.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    evidence = tmp_path / "evidence.csv"
+    evidence.write_text("".join(lines[:7]), encoding="utf-8")
+    env = make_environment()
+    context = build_context(assess(evidence), Settings(), "2026-05-28", None)
+    return render_html(context, env, inline_fonts=False), stylesheet(env)
+
+
+def _render(html: str, **kwargs) -> bytes:
+    templates = Path(str(pdf_module.font_folders()[1])).parent
+    return pdf_module.render_pdf(html, base_dir=templates, allowed=[templates],
+                                 attachment=b"a,b\n", attachment_name="e.csv",
+                                 date="2026-05-28", **kwargs)
+
+
+def test_brief_css_is_parsed_once_per_process_and_not_inline(small_brief, monkeypatch):
+    html, css = small_brief
+    fonts = pdf_module.FontSet()
+    parsed, handed = [], []
+    real_css, real_parse = weasyprint.CSS, pdf_module.parse_html
+
+    def spy_css(*args, **kwargs):
+        parsed.append(kwargs.get("string"))
+        return real_css(*args, **kwargs)
+
+    def spy_parse(text, **kwargs):
+        handed.append(text)
+        return real_parse(text, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "CSS", spy_css)
+    monkeypatch.setattr(pdf_module, "parse_html", spy_parse)
+    first = _render(html, fonts=fonts, stylesheet=css)
+    second = _render(html, fonts=fonts, stylesheet=css)
+    assert parsed == [css]  # once, for two renders
+    assert len(handed) == 2 and all(css not in text for text in handed)
+    inline = handed[0][handed[0].index("<style>"):handed[0].index("</style>")]
+    assert inline.split() == ["<style>", *FONTS_SLOT.split()]  # no brief.css left in it
+    monkeypatch.setattr(weasyprint, "CSS", real_css)
+    assert first == second == _render(html, fonts=fonts)  # the same PDF as with it inline
+
+
+def test_brief_css_stays_inline_where_its_origin_could_matter(small_brief):
+    from grader.render.html import split_stylesheet
+
+    html, css = small_brief
+    split, sheet = split_stylesheet(html, css)
+    assert sheet == css and css not in split and FONTS_SLOT in split
+    other_css = html.replace("</head>", "<style>p { color: red }</style></head>")
+    for variant_html, variant_css in (
+            (other_css, css),
+            (html.replace("</head>", '<link rel="stylesheet" href="x.css"></head>'), css),
+            (html.replace("<body>", '<body style="margin: 0">'), css),
+            (html.replace(css, css + "p { color: red !important }"),
+             css + "p { color: red !important }"),
+            (html.replace(css, "@import 'more.css';\n" + css), "@import 'more.css';\n" + css),
+            (html.replace(css, ""), css)):  # a user's template without the inline css
+        assert split_stylesheet(variant_html, variant_css) == (variant_html, None)
+
+
+def test_font_set_keeps_a_few_stylesheets():
+    fonts = pdf_module.FontSet()
+    folder = Path(str(pdf_module.font_folders()[1])).parent
+    sheets = [fonts.stylesheet(f"p {{ margin: {i}px }}", base_dir=folder, allowed=[folder])
+              for i in range(pdf_module.STYLESHEETS_KEPT + 2)]
+    assert fonts.stylesheet("p { margin: 5px }", base_dir=folder, allowed=[folder]) \
+        is sheets[-1]
+    assert len(fonts._stylesheets) == pdf_module.STYLESHEETS_KEPT
+    assert fonts.stylesheet("p { margin: 0px }", base_dir=folder, allowed=[folder]) \
+        is not sheets[0]  # dropped, parsed again
+
+
+def test_the_build_hands_weasyprint_brief_css_parsed_not_inline(tmp_path, monkeypatch):
+    from grader.pipeline import assess
+    from grader.render import render
+    from grader.render.html import shared_environment, stylesheet
+
+    lines = (ROOT / "evidence.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    evidence = tmp_path / "evidence.csv"
+    evidence.write_text("".join(lines[:7]), encoding="utf-8")
+    handed, layouts = [], []
+    real_parse, real_lay_out = pdf_module.parse_html, pdf_module.lay_out
+    monkeypatch.setattr(pdf_module, "parse_html",
+                        lambda text, **kw: handed.append(text) or real_parse(text, **kw))
+    monkeypatch.setattr(pdf_module, "lay_out", lambda document, fonts, sheets=():
+                        layouts.append(sheets) or real_lay_out(document, fonts, sheets))
+    out = render(assess(evidence), {}, "2026-05-28", ("pdf",))
+    css = stylesheet(shared_environment(None))
+    assert out["brief.pdf"].startswith(b"%PDF") and len(handed) == 1
+    assert css not in handed[0] and "table.sof" not in handed[0]
+    assert len(layouts) == 1 and len(layouts[0]) == 1
+    assert layouts[0][0] is pdf_module.packaged_fonts().stylesheet(
+        css, base_dir=pdf_module.font_folders()[1].parent,
+        allowed=[pdf_module.font_folders()[1].parent])
