@@ -405,3 +405,60 @@ def test_the_build_hands_weasyprint_brief_css_parsed_not_inline(tmp_path, monkey
     assert layouts[0][0] is pdf_module.packaged_fonts().stylesheet(
         css, base_dir=pdf_module.font_folders()[1].parent,
         allowed=[pdf_module.font_folders()[1].parent])
+
+
+def _computed_pseudo_styles(monkeypatch) -> list:
+    from weasyprint import css as weasyprint_css
+
+    seen = []
+    real = weasyprint_css.StyleFor.set_computed_styles
+
+    def spy(self, element, parent, root=None, pseudo_type=None, **kwargs):
+        seen.append(pseudo_type)
+        return real(self, element, parent, root=root, pseudo_type=pseudo_type, **kwargs)
+
+    monkeypatch.setattr(weasyprint_css.StyleFor, "set_computed_styles", spy)
+    return seen
+
+
+@pytest.mark.skipif(weasyprint.__version__ not in pdf_module.TRIMMED_UA_FOR,
+                    reason="the trimmed user-agent stylesheet is for WeasyPrint 70 only")
+def test_the_trimmed_user_agent_stylesheet_renders_the_same_without_six_styles_per_element(
+        small_brief, monkeypatch):
+    html, css = small_brief
+    seen = _computed_pseudo_styles(monkeypatch)
+    trimmed = _render(html, stylesheet=css)
+    pseudo = [p for p in seen if p and not p.startswith("@")]
+    assert pseudo and set(pseudo) <= {"marker", "before", "after"}  # no footnote or note
+    assert pseudo.count("marker") == html.count("<li")
+    seen.clear()
+    monkeypatch.setattr(pdf_module, "trimmed_ua_stylesheet", lambda: None)  # WeasyPrint's own
+    stock = _render(html, stylesheet=css)
+    assert {"footnote-call", "note-call"} <= set(seen)
+    assert stock == trimmed
+
+
+@pytest.mark.parametrize("css", [".n { float: footnote }", ".n { position: note(side) }",
+                                 "p.n { display: list-item }"])
+def test_a_document_that_may_use_the_trimmed_rules_gets_the_whole_stylesheet(css):
+    folder = Path(str(pdf_module.font_folders()[1])).parent
+    html = f"<html><head><style>{css}</style></head><body><p class=n>Note</p></body></html>"
+    document = pdf_module.parse_html(html, base_dir=folder, allowed=[folder])
+    assert type(document) is weasyprint.HTML
+    document = pdf_module.parse_html(PAGES_HTML, base_dir=folder, allowed=[folder], css=css)
+    assert type(document) is weasyprint.HTML
+    plain = pdf_module.parse_html(PAGES_HTML, base_dir=folder, allowed=[folder])
+    assert (type(plain) is not weasyprint.HTML) == (pdf_module.trimmed_ua_stylesheet()
+                                                    is not None)
+
+
+def test_the_trimmed_stylesheet_is_for_known_versions_only(monkeypatch):
+    pdf_module.trimmed_ua_stylesheet.cache_clear()
+    try:
+        monkeypatch.setattr(pdf_module, "TRIMMED_UA_FOR", {"0.0"})
+        assert pdf_module.trimmed_ua_stylesheet() is None
+        folder = Path(str(pdf_module.font_folders()[1])).parent
+        assert type(pdf_module.parse_html(PAGES_HTML, base_dir=folder, allowed=[folder])) \
+            is weasyprint.HTML
+    finally:
+        pdf_module.trimmed_ua_stylesheet.cache_clear()
