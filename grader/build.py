@@ -255,13 +255,17 @@ def build_brief(options: BuildOptions) -> BuildResult:
 
     assessment, changes = assess_inputs(options, inputs, progress)
     progress("rendering")
-    rendered = render(assessment, {**settings, **({"title": options.title}
-                                                  if options.title else {})},
-                      date, options.formats, options.templates_dir, changes,
-                      template_timeout=options.template_timeout,
-                      attachment_name=inputs.evidence.filename)
-    progress("writing")
-    write_outputs(options.out_dir, rendered, key)
+    from grader.render.pdf import collector_paused
+
+    # The render's garbage is collected once the outputs are on disk, not while writing.
+    with collector_paused():
+        rendered = render(assessment, {**settings, **({"title": options.title}
+                                                      if options.title else {})},
+                          date, options.formats, options.templates_dir, changes,
+                          template_timeout=options.template_timeout,
+                          attachment_name=inputs.evidence.filename)
+        progress("writing")
+        write_outputs(options.out_dir, rendered, key)
     return BuildResult(outputs, False, time.perf_counter() - started,
                        warnings + assessment.evidence.warnings,
                        len(assessment.positions), len(assessment.ratings), assessment,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 from grader.build import SETTINGS_FILE, BuildOptions, BuildResult, build_brief, output_names
 from grader.errors import GraderError, InvalidInput, Problem
 from grader.pipeline import Assessment
+from grader.render.pdf import collector_paused
 
 DEBOUNCE_SECONDS = 0.3
 """Quiet time after the last change before rebuilding (a save is often several writes)."""
@@ -145,8 +147,10 @@ def watch(options: BuildOptions, *, stop_event=None,
         return path in watched or any(path.startswith(t) for t in templates)
 
     last = signature(options)
-    event, previous = rebuild(options, None)
-    report(event)
+    with collector_paused():
+        event, previous = rebuild(options, None)
+        report(event)
+    gc.collect()
     for changes in watchfiles.watch(
             *_folders(options), watch_filter=relevant, debounce=max(2000, int(debounce * 4000)),
             step=max(1, int(debounce * 1000)), stop_event=stop_event,
@@ -161,5 +165,7 @@ def watch(options: BuildOptions, *, stop_event=None,
             continue
         last = now
         trigger = sorted({Path(path).name for _, path in changes} | set(moved))
-        event, previous = rebuild(options, previous, trigger, recovering=not event.ok)
-        report(event)
+        with collector_paused():  # the render's garbage is collected after the report
+            event, previous = rebuild(options, previous, trigger, recovering=not event.ok)
+            report(event)
+        gc.collect()

@@ -44,6 +44,7 @@ def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
         render_markdown,
         self_contained,
         shared_environment,
+        stylesheet,
         time_limit,
     )
 
@@ -77,7 +78,8 @@ def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
         allowed = [builtin_templates()] + ([templates] if templates else [])
         rendered["brief.pdf"] = render_pdf(
             html, base_dir=templates or builtin_templates(), allowed=allowed,
-            attachment=assessment.evidence.data, attachment_name=attachment_name, date=date)
+            attachment=assessment.evidence.data, attachment_name=attachment_name, date=date,
+            stylesheet=stylesheet(env))
     return {name: rendered[name] for name in output_names(formats)}
 
 

@@ -190,6 +190,28 @@ def test_stop_event_ends_the_watch_promptly(options):
     w.close()  # asserts the thread ended
 
 
+def test_the_report_comes_before_the_collector_and_the_render_garbage_is_collected(
+        options, monkeypatch):
+    """Speed (#18): a rebuild's garbage is collected after its line is printed, not before."""
+    import gc
+
+    import grader.watch
+
+    calls = []
+    real_collect = gc.collect
+    monkeypatch.setattr(grader.watch.gc, "collect",
+                        lambda *args: calls.append("collect") or real_collect(*args))
+    stop = threading.Event()
+
+    def report(event):
+        calls.append(("report", event.ok, gc.isenabled()))
+        stop.set()
+
+    watch(options, stop_event=stop, on_result=report, debounce=0.15, poll=0.2)
+    assert calls[:2] == [("report", True, False), "collect"]
+    assert gc.isenabled()
+
+
 def test_first_build_failing_says_no_brief_yet(options):
     options.csv.write_text(BROKEN, encoding="utf-8")
     event, previous = rebuild(options, None)
