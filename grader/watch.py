@@ -14,8 +14,12 @@ from grader.errors import GraderError, InvalidInput, Problem
 from grader.pipeline import Assessment
 from grader.render.pdf import collector_paused
 
-DEBOUNCE_SECONDS = 0.3
-"""Quiet time after the last change before rebuilding (a save is often several writes)."""
+DEBOUNCE_SECONDS = 0.15
+"""Quiet time after the last change before rebuilding (a save is often several writes).
+
+A spreadsheet's save (a temporary file written, then renamed over the CSV) takes a few
+milliseconds; the quiet time is on the path from save to brief, so it is kept short.
+"""
 POLL_SECONDS = 1.0
 """How often the inputs' size and mtime are checked too, in case an event was missed."""
 
