@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import re
 import signal
 import threading
 import time
@@ -233,6 +234,28 @@ def split_stylesheet(html: str, css: str) -> tuple[str, str | None]:
             or html.count("<style") != 1 or "<link" in html or " style=" in html):
         return html, None
     return html.replace(block, FONTS_SLOT, 1), css
+
+
+BLOCK_TAG_WHITESPACE = re.compile(
+    r"(</?(?:html|head|body|meta|title|style|header|section|article|div|p|h[1-6]|ul|ol|li|"
+    r"table|caption|colgroup|col|thead|tbody|tr|th|td)\b[^>]*>)\s+(?=<)")
+"""Whitespace between a block or table tag and the next tag: the templates' indentation."""
+
+PRESERVED_WHITESPACE = re.compile(r"<pre\b|<textarea\b|white-space\s*:\s*(?:pre|break-spaces)")
+
+
+def compact_whitespace(html: str, css: str = "") -> str:
+    """The HTML without the whitespace between a block or table tag and the next tag.
+
+    Why: WeasyPrint's parser and box builder take each run of the templates' indentation
+    as a text node, to drop it later where it collapses (seed: 2,000 of them, 1.4% of a
+    render's calls). Such whitespace collapses wherever it is (it starts a line, or stands
+    between blocks or table parts), unless white-space preserves it: then the HTML is
+    left as it is.
+    """
+    if PRESERVED_WHITESPACE.search(html) or PRESERVED_WHITESPACE.search(css):
+        return html
+    return BLOCK_TAG_WHITESPACE.sub(r"\1", html)
 
 
 def self_contained(html: str) -> str:

@@ -351,12 +351,13 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
     receives each phase's (wall, CPU) seconds under "parse", "render" and "write_pdf"
     (benchmarks/profile_render.py).
     """
-    from grader.render.html import split_stylesheet
+    from grader.render.html import compact_whitespace, split_stylesheet
 
     fonts = fonts or packaged_fonts()
     css = None
     if stylesheet is not None:
         html, css = split_stylesheet(html, stylesheet)
+    html = compact_whitespace(html, css or "")
     sheets = (fonts.stylesheet(css, base_dir=base_dir, allowed=allowed),) if css else ()
     timings = {} if timings is None else timings
 

@@ -462,3 +462,26 @@ def test_the_trimmed_stylesheet_is_for_known_versions_only(monkeypatch):
             is weasyprint.HTML
     finally:
         pdf_module.trimmed_ua_stylesheet.cache_clear()
+
+
+def test_the_pdf_html_has_no_indentation_between_block_tags(small_brief, monkeypatch):
+    from grader.render.html import compact_whitespace
+
+    html, css = small_brief
+    handed = []
+    real_parse = pdf_module.parse_html
+    monkeypatch.setattr(pdf_module, "parse_html",
+                        lambda text, **kw: handed.append(text) or real_parse(text, **kw))
+    compacted = _render(html, stylesheet=css)
+    assert html.count("<tr>\n") > 5 and "<tr>\n" not in handed[0] and "</td>\n" not in handed[0]
+    assert "</span> <span" in handed[0]  # whitespace between inline elements is kept
+    monkeypatch.setattr(pdf_module, "parse_html", real_parse)
+    import grader.render.html as html_module
+
+    monkeypatch.setattr(html_module, "compact_whitespace", lambda text, css="": text)
+    assert _render(html, stylesheet=css) == compacted  # the same PDF, indented
+    assert compact_whitespace("<td>\n  <pre>\n  x</pre></td>") == \
+        "<td>\n  <pre>\n  x</pre></td>"
+    assert compact_whitespace("<td>\n  <b>x</b></td>", ".x { white-space: pre-wrap }") == \
+        "<td>\n  <b>x</b></td>"
+    assert compact_whitespace("<td>\n  <b>x</b> <i>y</i>\n</td>") == "<td><b>x</b> <i>y</i>\n</td>"
