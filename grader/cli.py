@@ -199,23 +199,35 @@ def brief_options(func):
     return func
 
 
-def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS, *,
-            through: str = "judge"):
-    """The evidence file taken through validation, rating or (the default) judging."""
+def _through(step, csv: Path, rubric_path, sheet, max_size, max_rows):
+    """The evidence file taken through one pipeline step, its warnings reported."""
+    _check_sheet(sheet, csv)
+    result = step(csv, rubric=rubric_path, sheet=sheet, max_bytes=int(max_size * 1e6),
+                  max_rows=max_rows)
+    evidence = result[0] if isinstance(result, tuple) else result.evidence
+    _report_problems(evidence.warnings)
+    return result
+
+
+def _validate(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS):
+    """The evidence file read and validated (grader check)."""
     from grader import pipeline
 
-    _check_sheet(sheet, csv)
-    options = {"rubric": rubric_path, "sheet": sheet, "max_bytes": int(max_size * 1e6),
-               "max_rows": max_rows}
-    if through == "validate":
-        result = pipeline.load(csv, **options)[0]
-        warnings = result.warnings
-    else:
-        step = pipeline.rate_only if through == "rate" else pipeline.assess
-        result = step(csv, **options)
-        warnings = result.evidence.warnings
-    _report_problems(warnings)
-    return result
+    return _through(pipeline.load, csv, rubric_path, sheet, max_size, max_rows)[0]
+
+
+def _rate(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS):
+    """The evidence file rated, no position judged (the score CSV)."""
+    from grader import pipeline
+
+    return _through(pipeline.rate_only, csv, rubric_path, sheet, max_size, max_rows)
+
+
+def _assess(csv: Path, rubric_path, sheet, max_size, max_rows=DEFAULT_MAX_ROWS):
+    """The evidence file rated and judged."""
+    from grader import pipeline
+
+    return _through(pipeline.assess, csv, rubric_path, sheet, max_size, max_rows)
 
 
 def _formats(ctx, param, value: str) -> tuple[str, ...]:
@@ -332,7 +344,7 @@ def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
     from grader.errors import InvalidInput
 
     try:
-        evidence = _assess(csv, rubric_path, sheet, max_size, max_rows, through="validate")
+        evidence = _validate(csv, rubric_path, sheet, max_size, max_rows)
     except InvalidInput as exc:
         if fmt == "json":
             click.echo(json.dumps({"valid": False,
@@ -358,7 +370,7 @@ def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
 @rows_option
 @handle_errors
 def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
-    """Rate every citation and judge every position, without rendering.
+    """Rate every citation and judge every position, without rendering (csv: citations).
 
     \b
     Example:
@@ -367,7 +379,7 @@ def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
     from grader import report
 
     if fmt == "csv":  # one row per citation: no position needs judging
-        rated = _assess(csv, rubric_path, sheet, max_size, max_rows, through="rate")
+        rated = _rate(csv, rubric_path, sheet, max_size, max_rows)
         click.echo(report.to_score_csv(rated), nl=False)
         return
     result = _assess(csv, rubric_path, sheet, max_size, max_rows)

@@ -36,6 +36,10 @@ class Coded:
         codes = np.append(same.astype(np.intp), BLANK)[self.codes]
         return Coded(codes, np.asarray(values, dtype=object))
 
+    def value(self, code: int) -> object:
+        """The distinct value a code stands for (NA for BLANK)."""
+        return pd.NA if code == BLANK else self.values[code]
+
     def decoded(self, blank: object = pd.NA) -> np.ndarray:
         """Each row's value as an object array, `blank` where the cell is blank."""
         return np.append(self.values, np.array([blank], dtype=object))[self.codes]
@@ -94,6 +98,10 @@ class Groups:
         known = self.codes >= 0
         out[known] = per_group[self.codes[known]]
         return out
+
+    def rows_in(self, group: int) -> np.ndarray:
+        """Which rows belong to the group."""
+        return self.codes == group
 
     def sizes(self) -> np.ndarray:
         """How many rows each group has."""

@@ -135,10 +135,17 @@ class Rubric:
         """Design id → implied species, for designs that are not human studies."""
         return {d.id: d.species for d in self.designs.values() if d.species != "human"}
 
-    def columns_read(self, domain: str) -> set[str]:
+    def columns_read(self, domain: str) -> frozenset[str]:
         """Every column that the rules of one domain read."""
-        return {column for rule in self.rules if rule.domain == domain
-                for column in rule.columns()}
+        return self._columns_by_domain.get(domain, frozenset())
+
+    @functools.cached_property
+    def _columns_by_domain(self) -> dict[str, frozenset[str]]:
+        # Asked once per body of evidence; the rules never change (the Rubric is frozen).
+        read: dict[str, set[str]] = {}
+        for rule in self.rules:
+            read.setdefault(rule.domain, set()).update(rule.columns())
+        return {domain: frozenset(columns) for domain, columns in read.items()}
 
     def start_of(self, design: str, question: str, pooled: str | None) -> str:
         """Where a citation of this design starts on this question (reviews: what they pooled)."""

@@ -416,8 +416,8 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
             clash = given & (coded.codes != first_code)
             for i in np.flatnonzero(clash):
                 problems.append(Problem(path, int(lines[i]), column.name,
-                    f"{_shown(coded.values[coded.codes[i]])} conflicts with "
-                    f"{_shown(coded.values[first_code[i]])} on line {lines[at[i]]} for "
+                    f"{_shown(coded.value(coded.codes[i]))} conflicts with "
+                    f"{_shown(coded.value(first_code[i]))} on line {lines[at[i]]} for "
                     f"{level} {keys[i]}; a {level}'s {column.name} must agree on every row "
                     "(or be blank)", code="conflicting-values"))
             distinct[column.name] = filled = coded.fill_blanks(first_code)
@@ -466,8 +466,8 @@ def _missing_in_group(level: str, key: str, column: str, groups: Groups,
                 f"{did_you_mean([other])} (if not, give it on at least one row)",
                 code="missing-in-group"))
             continue
-        typo_lines = lines[groups.codes == complete[other]]
-        shown_lines = ", ".join(str(n) for n in lines[groups.codes == g][:5])
+        typo_lines = lines[groups.rows_in(complete[other])]
+        shown_lines = ", ".join(str(n) for n in lines[groups.rows_in(g)][:5])
         problems.append(Problem(path, int(lines[i]), column,
             f"{level} {keys[i]} has no {column} on any of its rows; line "
             f"{typo_lines[0]} gives it for {other}, which looks like a typo of {keys[i]}",

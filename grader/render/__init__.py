@@ -79,7 +79,7 @@ def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
         rendered["brief.pdf"] = render_pdf(
             html, base_dir=templates or builtin_templates(), allowed=allowed,
             attachment=assessment.evidence.data, attachment_name=attachment_name, date=date,
-            stylesheet=stylesheet(env))
+            stylesheet=stylesheet(env), builtin=templates is None)
     return {name: rendered[name] for name in output_names(formats)}
 
 

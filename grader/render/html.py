@@ -230,9 +230,11 @@ def split_stylesheet(html: str, css: str) -> tuple[str, str | None]:
     not put it in at all.
     """
     block = FONTS_SLOT + "\n" + css
-    if (html.count(block) != 1 or "!important" in css or "@import" in css
-            or html.count("<style") != 1 or "<link" in html or " style=" in html):
-        return html, None
+    alone = re.compile(r"<style>\s*" + re.escape(block) + r"\s*</style>")
+    if (html.count(block) != 1 or not alone.search(html) or "!important" in css
+            or "@import" in css or html.count("<style") != 1 or "<link" in html
+            or " style=" in html):
+        return html, None  # other rules in its <style> would outrank it once it moved
     return html.replace(block, FONTS_SLOT, 1), css
 
 
@@ -241,7 +243,8 @@ BLOCK_TAG_WHITESPACE = re.compile(
     r"table|caption|colgroup|col|thead|tbody|tr|th|td)\b[^>]*>)\s+(?=<)")
 """Whitespace between a block or table tag and the next tag: the templates' indentation."""
 
-PRESERVED_WHITESPACE = re.compile(r"<pre\b|<textarea\b|white-space\s*:\s*(?:pre|break-spaces)")
+PRESERVED_WHITESPACE = re.compile(r"<pre\b|<textarea\b|white-space\s*:\s*(?:pre|break-spaces)",
+                                  re.IGNORECASE)
 
 
 def compact_whitespace(html: str, css: str = "") -> str:

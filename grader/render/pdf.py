@@ -258,7 +258,8 @@ UNUSED_UA_RULES = ("::footnote-call", "::footnote-marker", "::note-call", "::not
                    "::note-callback")
 """User-agent rules for footnotes and notes, which match every element of every document."""
 
-NEEDS_FULL_UA = re.compile(r"float\s*:\s*footnote|note\s*\(|list-item|<summary|<details")
+NEEDS_FULL_UA = re.compile(r"float\s*:\s*footnote|note\s*\(|list-item|<summary|<details",
+                           re.IGNORECASE)
 """What in a document's HTML or CSS could use the rules the trimmed stylesheet leaves out:
 footnotes (float: footnote), notes (position: note(...)), list items other than <li>."""
 
@@ -305,12 +306,14 @@ def _html_with_trimmed_ua():
     return TrimmedUAHTML
 
 
-def parse_html(html: str, *, base_dir: Path, allowed: list[Path], css: str = ""):
+def parse_html(html: str, *, base_dir: Path, allowed: list[Path], css: str = "",
+               trim_ua: bool = True):
     """Phase 1 of render_pdf: the HTML parsed by WeasyPrint, fetching through the locked
     fetcher (the templates and fonts folders, data: URIs); with the trimmed user-agent
-    stylesheet unless the HTML or its css (NEEDS_FULL_UA) could use what it leaves out."""
+    stylesheet if trim_ua and neither the HTML nor its css (NEEDS_FULL_UA) could use what
+    it leaves out."""
     weasyprint = _weasyprint()
-    trimmed = trimmed_ua_stylesheet() is not None and not (
+    trimmed = trim_ua and trimmed_ua_stylesheet() is not None and not (
         NEEDS_FULL_UA.search(html) or NEEDS_FULL_UA.search(css))
     kind = _html_with_trimmed_ua() if trimmed else weasyprint.HTML
     return kind(string=html, base_url=str(base_dir) + "/",
@@ -342,12 +345,16 @@ def write(rendering, *, attachment: bytes, attachment_name: str, date: str,
 
 def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: bytes,
                attachment_name: str, date: str, fonts: FontSet | None = None,
-               stylesheet: str | None = None, timings: dict | None = None) -> bytes:
+               stylesheet: str | None = None, timings: dict | None = None,
+               builtin: bool = False) -> bytes:
     """Render the brief to PDF/A-3a bytes with the evidence file attached.
 
     html carries no @font-face rules: the packaged fonts come from `fonts` (by default the
     process's FontSet, loaded once). stylesheet: the brief.css that render_html put inline,
-    to be taken out and given parsed once (html.split_stylesheet). timings, if given,
+    to be taken out and given parsed once (html.split_stylesheet). builtin: the HTML and
+    CSS are grader's own templates, which the trimmed user-agent stylesheet and the
+    whitespace compaction were checked against; a user's templates get neither (their
+    HTML or CSS could use what those leave out). timings, if given,
     receives each phase's (wall, CPU) seconds under "parse", "render" and "write_pdf"
     (benchmarks/profile_render.py).
     """
@@ -357,7 +364,9 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
     css = None
     if stylesheet is not None:
         html, css = split_stylesheet(html, stylesheet)
-    html = compact_whitespace(html, css or "")
+    known = builtin and css is not None  # grader's templates, brief.css the only CSS
+    if known:
+        html = compact_whitespace(html, css)
     sheets = (fonts.stylesheet(css, base_dir=base_dir, allowed=allowed),) if css else ()
     timings = {} if timings is None else timings
 
@@ -369,7 +378,8 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
 
     with collector_paused():
         document = timed("parse", lambda: parse_html(html, base_dir=base_dir,
-                                                     allowed=allowed, css=css or ""))
+                                                     allowed=allowed, css=css or "",
+                                                     trim_ua=known))
         rendering = timed("render", lambda: lay_out(document, fonts, sheets))
         return timed("write_pdf", lambda: write(
             rendering, attachment=attachment, attachment_name=attachment_name, date=date,

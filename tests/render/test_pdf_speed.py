@@ -367,7 +367,10 @@ def test_brief_css_stays_inline_where_its_origin_could_matter(small_brief):
             (html.replace(css, css + "p { color: red !important }"),
              css + "p { color: red !important }"),
             (html.replace(css, "@import 'more.css';\n" + css), "@import 'more.css';\n" + css),
-            (html.replace(css, ""), css)):  # a user's template without the inline css
+            (html.replace(css, ""), css),  # a user's template without the inline css
+            # ...or with rules of its own after it, in the same <style>: moved to the user
+            # origin, brief.css would lose to them whatever their specificity.
+            (html.replace(css + "\n</style>", css + "\np { color: blue }\n</style>"), css)):
         assert split_stylesheet(variant_html, variant_css) == (variant_html, None)
 
 
@@ -427,19 +430,24 @@ def test_the_trimmed_user_agent_stylesheet_renders_the_same_without_six_styles_p
         small_brief, monkeypatch):
     html, css = small_brief
     seen = _computed_pseudo_styles(monkeypatch)
-    trimmed = _render(html, stylesheet=css)
+    trimmed = _render(html, stylesheet=css, builtin=True)
     pseudo = [p for p in seen if p and not p.startswith("@")]
     assert pseudo and set(pseudo) <= {"marker", "before", "after"}  # no footnote or note
     assert pseudo.count("marker") == html.count("<li")
     seen.clear()
     monkeypatch.setattr(pdf_module, "trimmed_ua_stylesheet", lambda: None)  # WeasyPrint's own
-    stock = _render(html, stylesheet=css)
+    stock = _render(html, stylesheet=css, builtin=True)
     assert {"footnote-call", "note-call"} <= set(seen)
     assert stock == trimmed
+    seen.clear()
+    monkeypatch.undo()
+    seen = _computed_pseudo_styles(monkeypatch)
+    assert _render(html, stylesheet=css) == trimmed  # a user's templates: the stock sheet
+    assert {"footnote-call", "note-call"} <= set(seen)
 
 
 @pytest.mark.parametrize("css", [".n { float: footnote }", ".n { position: note(side) }",
-                                 "p.n { display: list-item }"])
+                                 "p.n { display: list-item }", ".n { FLOAT: Footnote }"])
 def test_a_document_that_may_use_the_trimmed_rules_gets_the_whole_stylesheet(css):
     folder = Path(str(pdf_module.font_folders()[1])).parent
     html = f"<html><head><style>{css}</style></head><body><p class=n>Note</p></body></html>"
@@ -472,14 +480,16 @@ def test_the_pdf_html_has_no_indentation_between_block_tags(small_brief, monkeyp
     real_parse = pdf_module.parse_html
     monkeypatch.setattr(pdf_module, "parse_html",
                         lambda text, **kw: handed.append(text) or real_parse(text, **kw))
-    compacted = _render(html, stylesheet=css)
+    compacted = _render(html, stylesheet=css, builtin=True)
     assert html.count("<tr>\n") > 5 and "<tr>\n" not in handed[0] and "</td>\n" not in handed[0]
     assert "</span> <span" in handed[0]  # whitespace between inline elements is kept
+    _render(html, stylesheet=css)  # a user's templates are handed over as they are
+    assert "<tr>\n" in handed[1]
     monkeypatch.setattr(pdf_module, "parse_html", real_parse)
     import grader.render.html as html_module
 
     monkeypatch.setattr(html_module, "compact_whitespace", lambda text, css="": text)
-    assert _render(html, stylesheet=css) == compacted  # the same PDF, indented
+    assert _render(html, stylesheet=css, builtin=True) == compacted  # the same PDF, indented
     assert compact_whitespace("<td>\n  <pre>\n  x</pre></td>") == \
         "<td>\n  <pre>\n  x</pre></td>"
     assert compact_whitespace("<td>\n  <b>x</b></td>", ".x { white-space: pre-wrap }") == \
