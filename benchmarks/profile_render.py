@@ -80,7 +80,7 @@ def prepare(csv: Path) -> dict:
     html = render_html(context, env, inline_fonts=False)
     return {"html": html, "base_dir": builtin_templates(), "allowed": [builtin_templates()],
             "attachment": assessment.evidence.data, "attachment_name": csv.name,
-            "stylesheet": stylesheet(env)}
+            "stylesheet": stylesheet(env), "builtin": True}  # as render() passes it
 
 
 def render_phases(inputs: dict) -> tuple[dict[str, tuple[float, float]], bytes]:
@@ -97,7 +97,8 @@ def render_phases(inputs: dict) -> tuple[dict[str, tuple[float, float]], bytes]:
     data = pdf.render_pdf(inputs["html"], base_dir=inputs["base_dir"],
                           allowed=inputs["allowed"], attachment=inputs["attachment"],
                           attachment_name=inputs["attachment_name"], date=DATE,
-                          stylesheet=inputs["stylesheet"], timings=times)
+                          stylesheet=inputs["stylesheet"], timings=times,
+                          builtin=inputs["builtin"])
     gc.collect()
     return times, data
 

@@ -253,9 +253,11 @@ def _build_schema(rubric: Rubric, year_max: int) -> pa.DataFrameSchema:
         elif c.kind == "int":
             checks.append(pa.Check(lambda s: ~s.str.fullmatch(_WHOLE)
                                    | (s.str.len() <= MAX_DIGITS), error="maximum"))
-        # No dtype check: every cell is a string or NA by construction, and pandas 3
-        # stores some columns as `str`, which an `object` dtype check would reject.
-        columns[c.name] = pa.Column(None, checks, nullable=c.required != "row")
+        nullable = c.required != "row"
+        if checks or not nullable:  # a free-text column that may be blank: nothing to check
+            # No dtype check: every cell is a string or NA by construction, and pandas 3
+            # stores some columns as `str`, which an `object` dtype check would reject.
+            columns[c.name] = pa.Column(None, checks, nullable=nullable)
     return pa.DataFrameSchema(columns)
 
 
@@ -267,13 +269,17 @@ def _cell_problems(distinct: Distinct, raw: pd.DataFrame, path: str,
     longest: with blanks where blanks are allowed (checks skip them), else by repeating
     its values. 100,000 citations repeat a few thousand values (issue #7).
     """
-    values = {name: coded.distinct_values() for name, coded in distinct.items()}
+    schema = _schema(rubric)
+    values = {name: coded.distinct_values() for name, coded in distinct.items()
+              if name in schema.columns}
     height = max(len(v) for v in values.values())
     table = pd.DataFrame({name: np.resize(v, height) if COLUMN[name].required == "row"
                           else _padded(v, height) for name, v in values.items()},
                          dtype=object, copy=False)  # columns kept apart: no 2-D copy
     try:
-        _schema(rubric).validate(table, lazy=True)
+        # inplace: the table is made for this call and nothing is coerced, so pandera's
+        # defensive copy (which stacks the columns into one 2-D block) is not needed.
+        schema.validate(table, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         failed = {(column, check, int(row) % len(values[column])): value

@@ -115,3 +115,41 @@ def no_unexpected_renderer_warnings(request):
     if records and not request.node.get_closest_marker("renderer_warnings"):
         pytest.fail("unexpected WeasyPrint warnings:\n" + "\n".join(
             f"  {r.levelname}: {r.getMessage()}" for r in records[:10]), pytrace=False)
+
+
+def tree_rows(root) -> list[tuple]:
+    """An ElementTree as comparable rows: depth, tag, attributes, text and tail, in order."""
+    rows = []
+
+    def walk(element, depth):
+        rows.append((depth, element.tag, tuple(element.attrib.items()), element.text,
+                     element.tail if depth else None))
+        for child in element:
+            walk(child, depth + 1)
+
+    walk(root, 0)
+    return rows
+
+
+def html5_tree(html: str):
+    """The tree WeasyPrint's own parser (tinyhtml5) builds from html."""
+    import tinyhtml5
+
+    return tinyhtml5.parse(html, namespace_html_elements=False)
+
+
+@pytest.fixture(autouse=True)
+def fast_html_builds_what_tinyhtml5_builds(monkeypatch):
+    """Every tree grader.render.fast_html builds in any test is the tree tinyhtml5 builds
+    from the same HTML (issue 18): each brief rendered to PDF here is one more case."""
+    from grader.render import fast_html
+
+    real = fast_html.parse
+
+    def checked(html: str):
+        root = real(html)
+        if root is not None:
+            assert tree_rows(root) == tree_rows(html5_tree(html)), "fast_html differs"
+        return root
+
+    monkeypatch.setattr(fast_html, "parse", checked)

@@ -185,6 +185,80 @@ def constant_time_page_references():
         pydyf.PDF.page_references = original
 
 
+SVG_TEXT_RUNS_FOR = {"70.0"}
+"""WeasyPrint versions whose SVG `text` drawing svg_text_in_runs() was written for.
+
+WeasyPrint 70 lays out and draws every SVG <text> and <tspan> one letter at a time (a Pango
+layout and a text-showing operator per letter: 2,684 layouts for the seed's two figures),
+which per-letter positions, rotate, letter-spacing and textLength need and plain text does
+not. Other versions are used as they are.
+"""
+
+_PER_LETTER_ATTRIBUTES = ("rotate", "letter-spacing", "textLength", "lengthAdjust")
+_LISTS = re.compile(r"\S[\s,]+\S")
+
+
+class _OneRun(str):
+    """Text that iterates as one piece, so a per-letter loop over it sees one 'letter'."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        yield str(self)
+
+
+def _drawn_as_one_run(node) -> bool:
+    """Whether an SVG text node is plain: nothing in it is placed letter by letter."""
+    attrib = node.attrib
+    return (node.tag in ("text", "tspan") and len(node.text or "") > 1
+            and attrib.get("direction", "ltr") == "ltr"
+            and not any(name in attrib for name in _PER_LETTER_ATTRIBUTES)
+            and not any(_LISTS.search(attrib.get(name, "").strip())
+                        for name in ("x", "y", "dx", "dy")))
+
+
+@contextlib.contextmanager
+def svg_text_in_runs():
+    """Lay out and draw each plain SVG text node as one run while the block runs.
+
+    WeasyPrint's own `text` drawing is called unchanged; a plain node's text
+    (_drawn_as_one_run) is handed to it as a _OneRun for the call, so its loop over
+    the letters lays out and draws the whole run once, shaped and kerned by Pango as HTML
+    text is, with the same start, advance and bounding box. Nodes that place letters one
+    by one keep WeasyPrint's path. The drawing functions are put back when the block ends,
+    even on an exception. Only for SVG_TEXT_RUNS_FOR; yields whether it was installed.
+    """
+    weasyprint = _weasyprint()
+    from weasyprint import svg
+
+    original = svg.__dict__.get("text")
+    if weasyprint.__version__ not in SVG_TEXT_RUNS_FOR or original is None or \
+            svg.TAGS.get("text") is not original:
+        yield False
+        return
+
+    def text(drawing, node, font_size):
+        element, plain = node._etree_node, node.text
+        if not _drawn_as_one_run(node):
+            return original(drawing, node, font_size)
+        element.text = _OneRun(plain)
+        try:
+            return original(drawing, node, font_size)
+        finally:
+            element.text = plain
+
+    # Every tag drawn by `text`, and the module's own name for it: WeasyPrint tells text
+    # nodes by comparing TAGS[tag] with it (bounding boxes, text-anchor).
+    tags = [tag for tag, draw in svg.TAGS.items() if draw is original]
+    svg.TAGS.update(dict.fromkeys(tags, text))
+    svg.text = text
+    try:
+        yield True
+    finally:
+        svg.TAGS.update(dict.fromkeys(tags, original))
+        svg.text = original
+
+
 @contextlib.contextmanager
 def collector_paused():
     """Pause Python's cyclic garbage collector while the block runs (re-entrant).
@@ -292,32 +366,63 @@ def trimmed_ua_stylesheet():
     return weasyprint.CSS(string="".join(kept), counter_style=CounterStyle())
 
 
+PARSED_TREE_FOR = {"70.0"}
+"""WeasyPrint versions whose `HTML.__init__` BriefHTML.from_tree was written after: it sets
+the same five attributes from a tree parsed already (fast_html)."""
+
+
 @functools.cache
-def _html_with_trimmed_ua():
-    """weasyprint.HTML whose documents cascade the trimmed user-agent stylesheet."""
+def _html_class(trimmed: bool):
+    """weasyprint.HTML that can start from a parsed tree, cascading the trimmed user-agent
+    stylesheet if trimmed."""
     weasyprint = _weasyprint()
 
-    class TrimmedUAHTML(weasyprint.HTML):
-        def _ua_stylesheets(self, forms=False):
-            if forms:
-                return super()._ua_stylesheets(forms)
-            return [trimmed_ua_stylesheet()]
+    class BriefHTML(weasyprint.HTML):
+        @classmethod
+        def from_tree(cls, root, *, base_url: str, url_fetcher, media_type: str = "print"):
+            """The document of a tree from fast_html.parse, which has no <base> (so the
+            base URL is base_url), as HTML(string=...) would have parsed it."""
+            import cssselect2
 
-    return TrimmedUAHTML
+            document = cls.__new__(cls)
+            document.base_url = base_url
+            document.url_fetcher = url_fetcher
+            document.media_type = media_type
+            document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+                root, content_language=None)
+            document.etree_element = document.wrapper_element.etree_element
+            return document
+
+        if trimmed:
+            def _ua_stylesheets(self, forms=False):
+                if forms:
+                    return super()._ua_stylesheets(forms)
+                return [trimmed_ua_stylesheet()]
+
+    BriefHTML.__name__ = "TrimmedUAHTML" if trimmed else "BriefHTML"
+    return BriefHTML
 
 
 def parse_html(html: str, *, base_dir: Path, allowed: list[Path], css: str = "",
-               trim_ua: bool = True):
+               trim_ua: bool = True, fast_parse: bool = False):
     """Phase 1 of render_pdf: the HTML parsed by WeasyPrint, fetching through the locked
     fetcher (the templates and fonts folders, data: URIs); with the trimmed user-agent
     stylesheet if trim_ua and neither the HTML nor its css (NEEDS_FULL_UA) could use what
-    it leaves out."""
+    it leaves out; parsed by fast_html if fast_parse and it builds the tree (for grader's
+    own templates, which the tests compare both parsers on)."""
     weasyprint = _weasyprint()
     trimmed = trim_ua and trimmed_ua_stylesheet() is not None and not (
         NEEDS_FULL_UA.search(html) or NEEDS_FULL_UA.search(css))
-    kind = _html_with_trimmed_ua() if trimmed else weasyprint.HTML
-    return kind(string=html, base_url=str(base_dir) + "/",
-                url_fetcher=locked_fetcher(allowed + font_folders()))
+    base_url, fetcher = str(base_dir) + "/", locked_fetcher(allowed + font_folders())
+    if fast_parse and weasyprint.__version__ in PARSED_TREE_FOR:
+        from grader.render import fast_html
+
+        root = fast_html.parse(html)
+        if root is not None:
+            return _html_class(trimmed).from_tree(root, base_url=base_url,
+                                                  url_fetcher=fetcher)
+    kind = _html_class(True) if trimmed else weasyprint.HTML
+    return kind(string=html, base_url=base_url, url_fetcher=fetcher)
 
 
 def lay_out(document, fonts: FontSet, stylesheets: tuple = ()):
@@ -337,7 +442,7 @@ def write(rendering, *, attachment: bytes, attachment_name: str, date: str,
         file_obj=io.BytesIO(attachment), name=attachment_name, relationship="Source",
         description="The evidence table this brief was built from", url_fetcher=url_fetcher,
         created=moment, modified=moment)
-    with constant_time_page_references(), serialize_once():
+    with constant_time_page_references(), serialize_once(), svg_text_in_runs():
         return rendering.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
                                    attachments=[source], custom_metadata=True,
                                    uncompressed_pdf=False)
@@ -379,7 +484,7 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
     with collector_paused():
         document = timed("parse", lambda: parse_html(html, base_dir=base_dir,
                                                      allowed=allowed, css=css or "",
-                                                     trim_ua=known))
+                                                     trim_ua=known, fast_parse=known))
         rendering = timed("render", lambda: lay_out(document, fonts, sheets))
         return timed("write_pdf", lambda: write(
             rendering, attachment=attachment, attachment_name=attachment_name, date=date,
