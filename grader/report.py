@@ -141,17 +141,26 @@ def neutralize(text: str) -> str:
 def to_score_csv(rated: Rated) -> str:
     """One CSV row per citation, text cells safe to open in a spreadsheet (no judging needed)."""
     c = rated.ratings
-    frame = c.assign(upgrades=_applied_upgrades(c), upgrades_withheld=c["upgrade_withheld"])
-    frame = frame[list(SCORE_CSV_COLUMNS)]
-    frame["overstated"] = frame["overstated"].map({True: "yes", False: "no"})
+    source = c.assign(upgrades=_applied_upgrades(c), upgrades_withheld=c["upgrade_withheld"])
     checked = c["checked"].to_numpy(dtype=bool)
-    for column in ("start", "score", *(x for d in DOMAINS
-                                       for x in (d, DOMAIN_FIELDS[d].source))):
-        frame[column] = frame[column].astype(object).mask(checked, "")
-    for column in (c for c in SCORE_CSV_COLUMNS if c != "score"):
+    blank_when_checked = {"start", "score", *(x for d in DOMAINS
+                                             for x in (d, DOMAIN_FIELDS[d].source))}
+    cells = {}
+    for column in SCORE_CSV_COLUMNS:
+        values = source[column].astype(object)
+        if column == "overstated":
+            values = values.map({True: "yes", False: "no"})
+        if column in blank_when_checked:
+            values = values.mask(checked, "")
+        if column == "score":
+            cells[column] = values.to_numpy(dtype=object)
+            continue
         # Each distinct value is neutralised once, then spread over the rows (issue #7).
-        coded = Coded.of(frame[column])
-        frame[column] = coded.relabel([neutralize(str(u)) for u in coded.values]).decoded("")
+        coded = Coded.of(values)
+        cells[column] = coded.relabel([neutralize(str(u)) for u in coded.values]).decoded("")
+    # One object frame from the columns: assigning them one by one, pandas 3 would infer
+    # and convert each to its `str` dtype first.
+    frame = pd.DataFrame(cells, index=c.index, dtype=object, copy=False)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buffer.getvalue()
