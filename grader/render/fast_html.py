@@ -7,14 +7,16 @@ tokenizer (html.parser) and ElementTree's TreeBuilder build the same tree about 
 faster. `parse` returns None, and the caller uses tinyhtml5, as soon as the HTML uses
 anything for which that could be untrue: a tag outside ALLOWED, an end tag that does not
 close the element open, table or list parts outside their parents, a block start tag while
-a <p> is open, a comment, a NUL, text where HTML5 would move it. tests/render/
-test_fast_html.py compares both trees on every brief the tests build.
+a <p> is open, a comment, a NUL, text where HTML5 would move it, an & that does not start
+a reference both decode alike, an attribute html.parser reads its own way. The tests
+(tests/conftest.py) compare both trees on every brief the test suite builds.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from html.entities import html5 as html5_entities
 from html.parser import HTMLParser
 
 VOID = frozenset({"br", "col", "img", "meta", "link", "wbr", "hr"})
@@ -48,7 +50,9 @@ NO_TEXT = frozenset({"html", "head", "table", "colgroup", "thead", "tbody", "tfo
 
 HTML_WHITESPACE = " \t\n\f\r"
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-_REFERENCE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_REFERENCE = re.compile(r"&(?:#([0-9]+);|#[xX]([0-9a-fA-F]+);|([A-Za-z][A-Za-z0-9]*;))")
+_ATTRIBUTE_NAME = re.compile(r"[a-z_:][-a-z0-9_:.]*")
+_VALUE_STARTING_WITH_EQUALS = re.compile(r"\s[^\s\"'=/>]+\s*=\s*=")  # class==a
 
 
 class _Unsure(Exception):
@@ -128,8 +132,9 @@ class _Builder(HTMLParser):
         if self.closed or tag not in ALLOWED or len({n for n, _ in attrs}) != len(attrs):
             raise _Unsure(tag)
         raw = self.get_starttag_text() or ""
-        if "&" in _REFERENCE.sub("", raw):  # HTML5 reads a bare & in an attribute its own way
-            raise _Unsure("& in an attribute")
+        if _VALUE_STARTING_WITH_EQUALS.search(raw) or not all(
+                _ATTRIBUTE_NAME.fullmatch(name) for name, _ in attrs):
+            raise _Unsure("an attribute html.parser reads its own way")  # class==a, data-İ
         parent = self.open[-1] if self.open else None
         if (tag == "html") != (parent is None) or (tag == "body") != ("head" in self.seen
                                                                       and parent == "html"):
@@ -144,9 +149,29 @@ class _Builder(HTMLParser):
             raise _Unsure(f"<{tag}> in <{parent}>")
 
 
+def _references_read_alike(html: str) -> bool:
+    """Whether every & starts a reference that html.unescape and HTML5 decode alike: a whole
+    named reference, or a numeric one to a character both keep (not a control character,
+    surrogate or noncharacter, which html.unescape drops and HTML5 keeps)."""
+    found = _REFERENCE.findall(html)
+    if html.count("&") != len(found):
+        return False
+    for decimal, hexadecimal, name in found:
+        if name:
+            if name not in html5_entities:
+                return False
+            continue
+        code = int(decimal) if decimal else int(hexadecimal, 16)
+        if code > 0x10FFFF or code < 0x20 and chr(code) not in "\t\n\r" or (
+                0x7F <= code <= 0x9F) or 0xD800 <= code <= 0xDFFF or (
+                0xFDD0 <= code <= 0xFDEF) or code & 0xFFFE == 0xFFFE:
+            return False
+    return True
+
+
 def parse(html: str) -> ET.Element | None:
     """The tree tinyhtml5 would build from this HTML (no namespaces), or None if unsure."""
-    if "\x00" in html or html.startswith("\ufeff"):
+    if "\x00" in html or html.startswith("\ufeff") or not _references_read_alike(html):
         return None
     builder = _Builder()
     try:
@@ -156,13 +181,9 @@ def parse(html: str) -> ET.Element | None:
             raise _Unsure("not closed")
     except _Unsure:
         return None
-    # HTML5 keeps body open after </body> and </html>: the whitespace there is body's.
-    trailing = "".join(builder.after_body)
-    if trailing:
-        body = builder.body
-        if len(body):
-            body[-1].tail = (body[-1].tail or "") + trailing
-        else:
-            body.text = (body.text or "") + trailing
+    # HTML5 keeps body open after </body> and </html>: the whitespace there is body's,
+    # after the text the builder still holds.
+    if builder.after_body:
+        builder.tree.data("".join(builder.after_body))
     builder.tree.end("body")
     return builder.tree.end("html")

@@ -196,6 +196,9 @@ not. Other versions are used as they are.
 
 _PER_LETTER_ATTRIBUTES = ("rotate", "letter-spacing", "textLength", "lengthAdjust")
 _LISTS = re.compile(r"\S[\s,]+\S")
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
+"""Characters Pango breaks a line at: a layout of the whole run would show its first line
+only, where one layout per letter showed every letter."""
 
 
 class _OneRun(str):
@@ -210,7 +213,8 @@ class _OneRun(str):
 def _drawn_as_one_run(node) -> bool:
     """Whether an SVG text node is plain: nothing in it is placed letter by letter."""
     attrib = node.attrib
-    return (node.tag in ("text", "tspan") and len(node.text or "") > 1
+    text = node.text or ""
+    return (node.tag in ("text", "tspan") and len(text) > 1 and not _LINE_BREAKS.search(text)
             and attrib.get("direction", "ltr") == "ltr"
             and not any(name in attrib for name in _PER_LETTER_ATTRIBUTES)
             and not any(_LISTS.search(attrib.get(name, "").strip())
@@ -224,9 +228,11 @@ def svg_text_in_runs():
     WeasyPrint's own `text` drawing is called unchanged; a plain node's text
     (_drawn_as_one_run) is handed to it as a _OneRun for the call, so its loop over
     the letters lays out and draws the whole run once, shaped and kerned by Pango as HTML
-    text is, with the same start, advance and bounding box. Nodes that place letters one
-    by one keep WeasyPrint's path. The drawing functions are put back when the block ends,
-    even on an exception. Only for SVG_TEXT_RUNS_FOR; yields whether it was installed.
+    text is (so combining marks and right-to-left words are shaped, not set letter by
+    letter), from the same start. Nodes that place letters one by one, or hold a line
+    break (_LINE_BREAKS), keep WeasyPrint's path. The drawing functions are put back when
+    the block ends, even on an exception. Only for SVG_TEXT_RUNS_FOR; yields whether it was
+    installed.
     """
     weasyprint = _weasyprint()
     from weasyprint import svg
@@ -383,9 +389,10 @@ def _html_class(trimmed: bool):
             """The document of a tree from fast_html.parse, which has no <base> (so the
             base URL is base_url), as HTML(string=...) would have parsed it."""
             import cssselect2
+            from weasyprint.urls import ensure_url
 
             document = cls.__new__(cls)
-            document.base_url = base_url
+            document.base_url = ensure_url(base_url)  # as HTML(string=...) makes it
             document.url_fetcher = url_fetcher
             document.media_type = media_type
             document.wrapper_element = cssselect2.ElementWrapper.from_html_root(

@@ -25,6 +25,9 @@ ACCEPTED = [
            "</li>\n</ul><img alt='' src='data:image/svg+xml;base64,AA=='></body></html>",
     HEAD.replace("<title>", "<style>p > b { color: red }</style><title>")
     + "<body>\r\n<div\r\nclass=x>cr\rlf</div></body></html>",
+    HEAD + "<body><p>x</p>y\n</body>\n</html>",  # after </body>: after body's last text
+    HEAD + "<body>hi</body> </html>",
+    HEAD + "<body><p title='&#34;&#39;&amp;&copy;'>&#x20AC; &#8364; &hellip;</p></body></html>",
 ]
 
 REFUSED = {
@@ -46,6 +49,14 @@ REFUSED = {
     "a duplicate attribute": HEAD + "<body><p class=a class=b>x</p></body></html>",
     "unclosed at the end": HEAD + "<body><p>x</p>",
     "a cell outside a row": HEAD + "<body><table><tbody><td>x</td></tbody></table></body></html>",
+    "a control character by number": HEAD + "<body><p>a&#1;b</p></body></html>",
+    "a noncharacter by number": HEAD + "<body><p>a&#xFFFF;b</p></body></html>",
+    "a control character in an attribute": HEAD + "<body><p title='a&#1;b'>x</p></body></html>",
+    "a legacy reference run on in an attribute": HEAD + "<body><p title='&copyx;'>x</p></body>"
+                                                        "</html>",
+    "an unknown reference": HEAD + "<body><p>&notit;</p></body></html>",
+    "a doubled equals sign": HEAD + "<body><p class==a>x</p></body></html>",
+    "a non-ASCII attribute name": HEAD + "<body><p data-\u0130=a>x</p></body></html>",
 }
 
 
@@ -113,3 +124,15 @@ def test_a_user_template_is_parsed_by_weasyprint(monkeypatch):
                                          attachment=b"a,b\n", attachment_name="e.csv",
                                          date="2026-05-28", builtin=False)
     assert _render_user.startswith(b"%PDF") and asked == []
+
+
+@pytest.mark.skipif(weasyprint.__version__ not in pdf_module.PARSED_TREE_FOR,
+                    reason="the pre-parsed document is for WeasyPrint 70 only")
+def test_a_pre_parsed_document_has_the_base_url_weasyprint_gives_it():
+    folder = Path(str(pdf_module.font_folders()[1])).parent
+    parsed = pdf_module.parse_html(ACCEPTED[0], base_dir=folder, allowed=[folder],
+                                   fast_parse=True)
+    stock = weasyprint.HTML(string=ACCEPTED[0], base_url=str(folder) + "/")
+    assert hasattr(type(parsed), "from_tree")
+    assert (parsed.base_url, parsed.media_type) == (stock.base_url, stock.media_type)
+    assert tree_rows(parsed.etree_element) == tree_rows(stock.etree_element)

@@ -59,6 +59,15 @@ def test_letters_placed_one_by_one_keep_weasyprints_path():
 
 
 @needs_adapter
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_text_with_a_line_break_keeps_every_letter(separator, tmp_path):
+    broken = f'<text x="3" y="20" font-size="9">Smith{separator}2020 end</text>'
+    with pdf_module.svg_text_in_runs():
+        runs = _pdf(broken)
+    assert "".join(_words(runs, tmp_path)) == "Smith2020end"
+
+
+@needs_adapter
 def test_the_drawing_functions_are_put_back_even_after_an_exception():
     from weasyprint import svg
 
