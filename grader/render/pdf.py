@@ -406,7 +406,6 @@ def _html_class(trimmed: bool):
                     return super()._ua_stylesheets(forms)
                 return [trimmed_ua_stylesheet()]
 
-    BriefHTML.__name__ = "TrimmedUAHTML" if trimmed else "BriefHTML"
     return BriefHTML
 
 
