@@ -15,6 +15,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from grader import __version__
+from grader.collector import collector_paused
 from grader.errors import GraderError, InvalidInput, Problem
 from grader.read import Source, check_size, read_source
 from grader.render import SETTINGS_KEYS, output_names, render
@@ -255,8 +256,6 @@ def build_brief(options: BuildOptions) -> BuildResult:
 
     assessment, changes = assess_inputs(options, inputs, progress)
     progress("rendering")
-    from grader.render.pdf import collector_paused
-
     # The render's garbage is collected once the outputs are on disk, not while writing.
     with collector_paused():
         rendered = render(assessment, {**settings, **({"title": options.title}

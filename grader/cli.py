@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.collector import collector_paused
 from grader.read import DEFAULT_MAX_ROWS
 from grader.safe_text import lines, one_line
 
@@ -334,6 +335,7 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
 @input_options
 @rows_option
 @handle_errors
+@collector_paused()
 def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """Validate an evidence file; exit 1 listing every problem.
 
@@ -369,6 +371,7 @@ def check(csv, fmt, rubric_path, sheet, max_size, max_rows):
 @input_options
 @rows_option
 @handle_errors
+@collector_paused()
 def score(csv, fmt, rubric_path, sheet, max_size, max_rows):
     """Rate every citation and judge every position, without rendering (csv: citations).
 

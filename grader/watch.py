@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.build import SETTINGS_FILE, BuildOptions, BuildResult, build_brief, output_names
+from grader.collector import collector_paused
 from grader.errors import GraderError, InvalidInput, Problem
 from grader.pipeline import Assessment
-from grader.render.pdf import collector_paused
 
 DEBOUNCE_SECONDS = 0.15
 """Quiet time after the last change before rebuilding (a save is often several writes).

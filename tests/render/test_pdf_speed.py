@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.collector import collector_paused
 from grader.render import pdf as pdf_module
 from grader.render.html import (
     FONTS_SLOT,
@@ -192,17 +193,17 @@ def test_render_pdf_runs_every_phase_with_the_collector_paused(monkeypatch):
 
 def test_collector_paused_nests_and_restores_even_after_an_exception():
     assert gc.isenabled()
-    with pdf_module.collector_paused():
-        with pdf_module.collector_paused():
+    with collector_paused():
+        with collector_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()  # the inner block leaves it to the outer one
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), pdf_module.collector_paused():
+    with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError("the render failed")
     assert gc.isenabled()
     gc.disable()
     try:
-        with pdf_module.collector_paused():
+        with collector_paused():
             pass
         assert not gc.isenabled()  # a caller's own pause is left as it was
     finally:
