@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from grader.collector import collector_paused
 from grader.render.line_splits import LineSplits, remembered_line_splits
+from grader.render.page_values import first_and_last_page_values
 
 PDF_VARIANT = "pdf/a-3a"
 logger = logging.getLogger("grader.render")
@@ -470,7 +471,8 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
         timings[phase] = (time.perf_counter() - wall, time.process_time() - cpu)
         return out
 
-    with collector_paused(), remembered_line_splits(fonts.line_splits):
+    with collector_paused(), remembered_line_splits(fonts.line_splits), \
+            first_and_last_page_values():
         document = timed("parse", lambda: parse_html(html, base_dir=base_dir,
                                                      allowed=allowed, css=css or "",
                                                      trim_ua=known, fast_parse=known))
