@@ -61,22 +61,36 @@ class LineSplits:
         return found
 
 
+def _hashable(values: tuple) -> tuple:
+    """The style's values as a key: SVG text's stand-in style gives font_family as a list."""
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
 def _remembering(split_first_line, layout_class, splits: LineSplits):
     """split_first_line, answering from `splits` what it has worked out before."""
     style_key = operator.itemgetter(*LAYOUT_PROPERTIES)
 
+    def key_of(text, style, *arguments):
+        """The split's key, or None if it is not to be kept."""
+        # A calc() hyphenation zone is resolved against other properties: not kept.
+        if getattr(style["hyphenate_limit_zone"], "unit", None) is None:
+            return None
+        key = (text, style.font_config, style_key(style), *arguments)
+        try:
+            hash(key)
+        except TypeError:
+            key = (text, style.font_config, _hashable(key[2]), *arguments)
+        return key
+
     def split(text, style, context, max_width, justification_spacing, is_line_start=True,
               minimum=False):
-        key = found = None
         try:
-            # A calc() hyphenation zone is resolved against other properties: not kept.
-            if getattr(style["hyphenate_limit_zone"], "unit", None) is not None:
-                key = (text, style.font_config, style_key(style), max_width,
-                       justification_spacing, is_line_start, minimum)
-                found = splits.get(key)
-        except (TypeError, KeyError):  # SVG text's stand-in style: a list, missing keys
-            key = None
-        if key is None or found is None:
+            key = key_of(text, style, max_width, justification_spacing, is_line_start,
+                         minimum)
+            found = None if key is None else splits.get(key)
+        except (TypeError, KeyError):  # a value that cannot be hashed, a missing property
+            key = found = None
+        if found is None:
             result = split_first_line(text, style, context, max_width,
                                       justification_spacing, is_line_start, minimum)
             state = vars(result[0])

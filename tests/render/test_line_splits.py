@@ -157,3 +157,17 @@ def test_other_weasyprint_versions_are_left_as_they_are(monkeypatch):
     monkeypatch.setattr(line_splits, "LINE_SPLITS_FOR", {"0.0"})
     with remembered_line_splits(LineSplits()) as installed:
         assert not installed and line_break.split_first_line is original
+
+
+@needs_adapter
+def test_svg_texts_stand_in_style_is_remembered_too():
+    # WeasyPrint's SVG text gives split_first_line a plain dict whose font_family is a list.
+    svg = TEXTS[TEXTS.index("<img"):]
+    splits = LineSplits()
+    with remembered_line_splits(splits):
+        stock = _pdf(svg)
+    calls = splits.hits + splits.misses
+    assert splits.misses >= len("McIntyre2021")  # WeasyPrint's own path: letter by letter
+    with remembered_line_splits(splits):
+        assert _pdf(svg) == stock
+    assert splits.hits == calls and splits.misses == 0
