@@ -16,8 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from grader.collector import collector_paused
-from grader.render.line_splits import LineSplits, remembered_line_splits
 from grader.render.page_values import first_and_last_page_values
+from grader.render.text_memo import TextMemo, remembered_text
 
 PDF_VARIANT = "pdf/a-3a"
 logger = logging.getLogger("grader.render")
@@ -272,7 +272,7 @@ class FontSet:
     """The packaged fonts parsed once, with the FontConfiguration they are registered in.
 
     Kept for the life of the process (`grader watch` renders many times), with the parsed
-    stylesheets and the last render's line splits (line_splits.py); the @font-face rules
+    stylesheets and the last render's text work (text_memo.py); the @font-face rules
     load the font files through the locked fetcher, never data: URIs.
     """
 
@@ -285,7 +285,7 @@ class FontSet:
                                   url_fetcher=locked_fetcher(font_folders()),
                                   font_config=self.font_config)
         self._stylesheets: dict[tuple, object] = {}
-        self.line_splits = LineSplits()  # for these fonts, from one render to the next
+        self.text_memo = TextMemo()  # these fonts' text work, from one render to the next
 
     def stylesheet(self, css: str, *, base_dir: Path, allowed: list[Path]):
         """brief.css as a weasyprint.CSS, parsed once per process for each text and folder.
@@ -471,8 +471,7 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
         timings[phase] = (time.perf_counter() - wall, time.process_time() - cpu)
         return out
 
-    with collector_paused(), remembered_line_splits(fonts.line_splits), \
-            first_and_last_page_values():
+    with collector_paused(), remembered_text(fonts.text_memo), first_and_last_page_values():
         document = timed("parse", lambda: parse_html(html, base_dir=base_dir,
                                                      allowed=allowed, css=css or "",
                                                      trim_ua=known, fast_parse=known))
