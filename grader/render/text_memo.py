@@ -21,6 +21,7 @@ byte-identical (tests/render/test_text_memo.py).
 
 from __future__ import annotations
 
+import array
 import contextlib
 import operator
 
@@ -46,16 +47,17 @@ tests record what they read and check it against this list)."""
 _style_values = operator.itemgetter(*LAYOUT_PROPERTIES)
 
 
-def _key(style, *parts) -> tuple:
-    """parts, the font configuration and the style's LAYOUT_PROPERTIES, as a dict key."""
-    key = (*parts, style.font_config, _style_values(style))
+def _key(style, styles: dict, *parts) -> tuple:
+    """parts, the font configuration and the style's LAYOUT_PROPERTIES, as a dict key
+    (the values' tuple shared through `styles`: many keys hold the same)."""
+    values = _style_values(style)
     try:
-        hash(key)
+        values = styles.setdefault(values, values)
     except TypeError:  # text_decoration_line can be a set; SVG text's font_family a list
-        key = (*parts, style.font_config, tuple(
-            frozenset(v) if isinstance(v, set) else tuple(v) if isinstance(v, list) else v
-            for v in key[-1]))
-    return key
+        values = tuple(frozenset(v) if isinstance(v, set) else
+                       tuple(v) if isinstance(v, list) else v for v in values)
+        values = styles.setdefault(values, values)
+    return (*parts, style.font_config, values)
 
 
 class LastRender:
@@ -94,13 +96,18 @@ class TextMemo:
     def __init__(self):
         self.splits = LastRender()
         self.lines = LastRender()
+        self.styles: dict[tuple, tuple] = {}  # style values and Layout names, one of each
+        self.glyphs: dict[tuple, dict] = {}
+        """(font configuration, font) -> {glyph: (Unicode text, width)}, as lines drew them
+        (a line that would give a glyph other values is not remembered)."""
 
 
 # --- line splits ------------------------------------------------------------------------
 
 
-def _remembering_splits(split_first_line, layout_class, splits: LastRender):
-    """split_first_line, answering from `splits` what it has worked out before."""
+def _remembering_splits(split_first_line, layout_class, memo: TextMemo):
+    """split_first_line, answering from the memo's splits what it has worked out before."""
+    splits = memo.splits
 
     def split(text, style, context, max_width, justification_spacing, is_line_start=True,
               minimum=False):
@@ -108,8 +115,8 @@ def _remembering_splits(split_first_line, layout_class, splits: LastRender):
         try:
             # A calc() hyphenation zone is resolved against other properties: not kept.
             if getattr(style["hyphenate_limit_zone"], "unit", None) is not None:
-                key = _key(style, text, max_width, justification_spacing, is_line_start,
-                           minimum)
+                key = _key(style, memo.styles, text, max_width, justification_spacing,
+                           is_line_start, minimum)
                 found = splits.get(key)
         except (TypeError, KeyError):  # a value that cannot be hashed, a missing property
             key = None
@@ -118,12 +125,14 @@ def _remembering_splits(split_first_line, layout_class, splits: LastRender):
                                       justification_spacing, is_line_start, minimum)
             state = vars(result[0])
             if key is not None and "layout" not in state:  # deactivated, as 70 leaves it
-                splits.keep(key, (dict(state), result[1:]))
+                names = tuple(state)
+                splits.keep(key, (memo.styles.setdefault(names, names),
+                                  tuple(state.values()), result[1:]))
             return result
         splits.hits += 1
-        state, metrics = found
+        names, values, metrics = found
         layout = layout_class.__new__(layout_class)
-        layout.__dict__.update(state)
+        layout.__dict__.update(zip(names, values, strict=True))
         return (layout, *metrics)
 
     return split
@@ -205,14 +214,30 @@ class _Recorder:
         self.operations.append(("rise", height))
         self._stream.set_text_rise(height)
 
-    def line(self) -> tuple:
-        """The drawn line: its operators, and per font the glyph tables it read and set."""
-        return tuple(self.operations), tuple(
-            (key, tuple(seen.to_unicode.seen.items()), tuple(seen.widths.seen.items()))
-            for key, seen in self.fonts)
+    def line(self, glyphs: dict, font_config) -> tuple | None:
+        """The drawn line: its operators, and per font the glyphs it drew in the order it
+        came to them (an array), with bit masks of those whose Unicode text and width it
+        set itself (the others it read). Their values go to `glyphs`, shared by all lines;
+        None if this line's values disagree with those (it is then not remembered).
+        """
+        fonts = []
+        for key, seen in self.fonts:
+            texts, widths = seen.to_unicode.seen, seen.widths.seen
+            if list(texts) != list(widths):
+                return None
+            table = glyphs.setdefault((font_config, key), {})
+            texts_set = widths_set = 0
+            for i, (glyph, (text, text_own)) in enumerate(texts.items()):
+                width, width_own = widths[glyph]
+                if table.setdefault(glyph, (text, width)) != (text, width):
+                    return None
+                texts_set |= text_own << i
+                widths_set |= width_own << i
+            fonts.append((key, array.array("I", texts), texts_set, widths_set))
+        return tuple(self.operations), tuple(fonts)
 
 
-def _still_true(fonts: dict, line: tuple) -> list | None:
+def _still_true(fonts: dict, line: tuple, glyphs: dict, font_config) -> list | None:
     """The document fonts a remembered line used, if drawing it afresh now would write the
     same operators and glyph tables; else None.
 
@@ -221,27 +246,31 @@ def _still_true(fonts: dict, line: tuple) -> list | None:
     changes nothing); one it set is set again only where absent, as the drawing does.
     """
     used = []
-    for key, texts, widths in line[1]:
+    for key, drawn, texts_set, widths_set in line[1]:
         font = fonts.get(key)
         if font is None:  # the font's first use in this document: it must be made
             return None
-        for glyph, (value, own) in widths:
-            now = font.widths.get(glyph)
-            if (now is None and not own) or (now is not None and now != value):
+        table, widths, texts = glyphs[font_config, key], font.widths, font.to_unicode
+        for i, glyph in enumerate(drawn):
+            now = widths.get(glyph)
+            if now is None:
+                if not widths_set >> i & 1:
+                    return None
+            elif now != table[glyph][1]:
                 return None
-        if any(not own and glyph not in font.to_unicode for glyph, (_, own) in texts):
-            return None
-        used.append(font)
+            if not texts_set >> i & 1 and glyph not in texts:
+                return None
+        used.append((font, table))
     return used
 
 
 def _redraw(stream, line: tuple, fonts: list, matrix) -> None:
     """Write a remembered line at `matrix`, giving its fonts the tables it gave them."""
-    for font, (_, texts, widths) in zip(fonts, line[1], strict=True):
-        for glyph, (value, _) in texts:
-            font.to_unicode.setdefault(glyph, value)
-        for glyph, (value, _) in widths:
-            font.widths.setdefault(glyph, value)
+    for (font, table), (_, drawn, _, _) in zip(fonts, line[1], strict=True):
+        for glyph in drawn:
+            text, width = table[glyph]
+            font.to_unicode.setdefault(glyph, text)
+            font.widths.setdefault(glyph, width)
     for operation in line[0]:
         kind = operation[0]
         if kind == "show":
@@ -254,20 +283,22 @@ def _redraw(stream, line: tuple, fonts: list, matrix) -> None:
             stream.set_text_rise(operation[1])
 
 
-def _remembering_lines(draw_first_line, font_key, lines: LastRender):
-    """draw_first_line, writing again the lines in `lines` that would be drawn the same."""
+def _remembering_lines(draw_first_line, font_key, memo: TextMemo):
+    """draw_first_line, writing again the memo's lines that would be drawn the same."""
+    lines = memo.lines
 
     def draw(stream, textbox, text_overflow, block_ellipsis, matrix):
         layout, key = textbox.pango_layout, None
         fonts = getattr(stream, "_fonts", None)
         if text_overflow != "ellipsis" and block_ellipsis == "none" and fonts is not None:
             try:
-                key = _key(textbox.style, textbox.text, layout.text,
+                key = _key(textbox.style, memo.styles, textbox.text, layout.text,
                            layout.justification_spacing)
                 line = lines.get(key)
             except (TypeError, KeyError):  # a value that cannot be hashed, a missing one
                 key = line = None
-            if line is not None and (used := _still_true(fonts, line)) is not None:
+            if line is not None and (used := _still_true(
+                    fonts, line, memo.glyphs, textbox.style.font_config)) is not None:
                 lines.hits += 1
                 _redraw(stream, line, used, matrix)
                 return []
@@ -277,7 +308,9 @@ def _remembering_lines(draw_first_line, font_key, lines: LastRender):
         recorder = _Recorder(stream, font_key)
         emojis = draw_first_line(recorder, textbox, text_overflow, block_ellipsis, matrix)
         if recorder.kept and not emojis:
-            lines.keep(key, recorder.line())
+            line = recorder.line(memo.glyphs, textbox.style.font_config)
+            if line is not None:
+                lines.keep(key, line)
         return emojis
 
     return draw
@@ -347,11 +380,10 @@ def remembered_text(memo: TextMemo):
     memo.lines.next_render()
     lazy = _lazy_layout_methods(layout_class)
     originals = {name: layout_class.__dict__.get(name) for name in lazy}
-    remembered_split = _remembering_splits(split, layout_class, memo.splits)
+    remembered_split = _remembering_splits(split, layout_class, memo)
     for module in split_modules:
         module.split_first_line = remembered_split
-    draw_text.draw_first_line = _remembering_lines(draw, fonts.get_pango_font_key,
-                                                   memo.lines)
+    draw_text.draw_first_line = _remembering_lines(draw, fonts.get_pango_font_key, memo)
     for name, method in lazy.items():
         setattr(layout_class, name, method)
     try:

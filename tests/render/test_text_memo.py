@@ -232,39 +232,65 @@ def _font(widths=None, texts=None):
     return SimpleNamespace(widths=dict(widths or {}), to_unicode=dict(texts or {}))
 
 
-def _line(texts=(), widths=()):
-    # A remembered line drawn in one font "F": its operators, then (font, texts, widths)
-    # with each glyph's value and whether the line set it itself (True) or read it.
-    return ((("matrix",), ("show", "<0001>")), (("F", tuple(texts), tuple(widths)),))
+CONFIG = object()  # a font configuration
+
+
+def _line(texts_set=0, widths_set=0):
+    # A remembered line that drew glyph 1 in font "F": its operators, then the font, the
+    # glyphs in drawing order, and bit masks of the glyphs whose text and width it set
+    # itself (the others it read from the document's font).
+    import array
+
+    return (("matrix",), ("show", "<0001>")), (("F", array.array("I", [1]), texts_set,
+                                                 widths_set),)
+
+
+GLYPHS = {(CONFIG, "F"): {1: ("fi", 600)}}  # the glyph's text and width, as lines drew it
 
 
 @pytest.mark.parametrize(("font", "line", "usable"), [
-    (None, _line(), False),  # the font is not in this document yet: it must be made
-    (_font(), _line(widths=[(1, (600, True))]), True),  # a width it set, absent: set again
-    (_font({1: 600}), _line(widths=[(1, (600, False))]), True),  # one it read, still there
-    (_font(), _line(widths=[(1, (600, False))]), False),  # read, now absent: drawn afresh
-    (_font({1: 601}), _line(widths=[(1, (600, True))]), False),  # another width now
-    (_font(texts={1: "ﬁ"}), _line(texts=[(1, ("fi", True))]), True),  # a text: left as is
-    (_font(), _line(texts=[(1, ("a", False))]), False),  # a text it read, now absent
-    (_font(texts={1: "b"}), _line(texts=[(1, ("a", False))]), True),  # set: value unused
+    (None, _line(1, 1), False),  # the font is not in this document yet: it must be made
+    (_font(), _line(1, 1), True),  # a width and a text it set, absent: set again
+    (_font({1: 600}, {1: "fi"}), _line(0, 0), True),  # ones it read, still there
+    (_font(texts={1: "fi"}), _line(0, 0), False),  # a width it read, now absent
+    (_font({1: 601}), _line(1, 1), False),  # another width now
+    (_font({1: 600}, {1: "ﬁ"}), _line(1, 1), True),  # another text: left as it is
+    (_font({1: 600}), _line(0, 1), False),  # a text it read, now absent
+    (_font({1: 600}, {1: "b"}), _line(0, 1), True),  # a text it read: its value unused
 ])
 def test_a_remembered_line_is_reused_only_if_drawing_it_would_change_nothing(font, line,
                                                                             usable):
-    found = text_memo._still_true({} if font is None else {"F": font}, line)
+    found = text_memo._still_true({} if font is None else {"F": font}, line, GLYPHS, CONFIG)
     assert (found is not None) is usable
     if usable:
-        assert found == [font]
+        assert found == [(font, GLYPHS[CONFIG, "F"])]
 
 
 def test_a_line_written_again_gives_its_fonts_what_it_gave_them_and_keeps_theirs():
     from types import SimpleNamespace
 
-    font = _font({1: 500}, {1: "x"})
     written = []
     stream = SimpleNamespace(show_text=lambda t: written.append(("show", t)),
                              set_text_matrix=lambda *v: written.append(("matrix", *v)))
-    line = _line(texts=[(1, ("y", True)), (2, ("z", True))],
-                 widths=[(1, (500, False)), (2, (610, True))])
-    text_memo._redraw(stream, line, [font], SimpleNamespace(values=(1, 0, 0, -1, 5, 7)))
-    assert written == [("matrix", 1, 0, 0, -1, 5, 7), ("show", "<0001>")]
-    assert font.to_unicode == {1: "x", 2: "z"} and font.widths == {1: 500, 2: 610}
+    kept, fresh = _font({1: 500}, {1: "x"}), _font()
+    for font in (kept, fresh):
+        text_memo._redraw(stream, _line(1, 1), [(font, GLYPHS[CONFIG, "F"])],
+                          SimpleNamespace(values=(1, 0, 0, -1, 5, 7)))
+    assert written == [("matrix", 1, 0, 0, -1, 5, 7), ("show", "<0001>")] * 2
+    assert (kept.to_unicode, kept.widths) == ({1: "x"}, {1: 500})
+    assert (fresh.to_unicode, fresh.widths) == ({1: "fi"}, {1: 600})
+
+
+@needs_adapter
+def test_a_line_that_would_give_a_glyph_other_values_is_not_remembered():
+    # The same glyph drawn for two texts (here a made-up clash in the shared table): the
+    # line is drawn afresh every time rather than give the font the other text.
+    html = "<p>Ketamine</p>"
+    memo = TextMemo()
+    first = _remembered(memo, html)
+    (table,) = memo.glyphs.values()
+    glyph = next(iter(table))
+    table[glyph] = ("?", table[glyph][1])
+    memo.lines.current.clear()
+    assert _remembered(memo, html) == first
+    assert memo.lines.misses == 0 and not memo.lines.current
