@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -314,22 +315,41 @@ class Run:
     stderr: str = ""
 
 
+SPAWN = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{time.perf_counter() - started} {usage.ru_maxrss} {status}")
+"""
+"""Runs a command from a small fresh process and writes its wall time, peak RSS (kB) and
+wait status. Why not straight from this process: Linux counts the peak RSS of the process
+a child was spawned from (fork, vfork or posix_spawn) into the child's ru_maxrss, so
+every child of this script, which can grow to hundreds of MB while it writes the
+evidence, would report at least this script's peak (measured: a child of /bin/true
+reports 311 MB after a 300 MB parent freed its memory)."""
+
+
 def measure(cmd: list[str], stdout_path: Path | None = None, cwd: Path = ROOT) -> Run:
-    """Run cmd in a fresh process; its own peak RSS comes from os.wait4's rusage."""
+    """Run cmd in a fresh process; its own peak RSS comes from os.wait4's rusage, taken by
+    a small launcher (SPAWN) so that this process's size is not counted in."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONDONTWRITEBYTECODE": "0"}
-    err_path = WORK / ".stderr"
+    err_path, usage_path = WORK / ".stderr", WORK / ".rusage"
+    executable = shutil.which(cmd[0]) or cmd[0]
     with (open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb")) as out, \
             open(err_path, "wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        subprocess.run([sys.executable, "-S", "-c", SPAWN, str(usage_path), executable,
+                        *cmd[1:]], stdout=out, stderr=err, cwd=cwd, env=env, check=True)
+    seconds, rss_kb, status = usage_path.read_text().split()
+    returncode = os.waitstatus_to_exitcode(int(status))
     stderr = err_path.read_text(errors="replace")
-    if proc.returncode:
-        print(f"  ! exit {proc.returncode}: {' '.join(cmd[-6:])}\n{stderr[-2000:]}",
+    if returncode:
+        print(f"  ! exit {returncode}: {' '.join(cmd[-6:])}\n{stderr[-2000:]}",
               file=sys.stderr)
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, stderr)
+    return Run(float(seconds), int(rss_kb) / 1024, returncode, stderr)
 
 
 def median_run(runs: list[Run]) -> Run:
