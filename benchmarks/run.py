@@ -24,6 +24,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -337,15 +338,16 @@ def measure(cmd: list[str], stdout_path: Path | None = None, cwd: Path = ROOT) -
     """Run cmd in a fresh process; its own peak RSS comes from os.wait4's rusage, taken by
     a small launcher (SPAWN) so that this process's size is not counted in."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONDONTWRITEBYTECODE": "0"}
-    err_path, usage_path = WORK / ".stderr", WORK / ".rusage"
     executable = shutil.which(cmd[0]) or cmd[0]
-    with (open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb")) as out, \
-            open(err_path, "wb") as err:
+    with tempfile.TemporaryDirectory(prefix="grader-bench-") as scratch, \
+            (open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb")) as out, \
+            open(Path(scratch) / "stderr", "wb") as err:
+        usage_path = Path(scratch) / "rusage"
         subprocess.run([sys.executable, "-S", "-c", SPAWN, str(usage_path), executable,
                         *cmd[1:]], stdout=out, stderr=err, cwd=cwd, env=env, check=True)
-    seconds, rss_kb, status = usage_path.read_text().split()
+        seconds, rss_kb, status = usage_path.read_text().split()
+        stderr = (Path(scratch) / "stderr").read_text(errors="replace")
     returncode = os.waitstatus_to_exitcode(int(status))
-    stderr = err_path.read_text(errors="replace")
     if returncode:
         print(f"  ! exit {returncode}: {' '.join(cmd[-6:])}\n{stderr[-2000:]}",
               file=sys.stderr)

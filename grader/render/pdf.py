@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from grader.collector import collector_paused
 from grader.render.page_values import first_and_last_page_values
-from grader.render.text_memo import TextMemo, remembered_text
+from grader.render.text_memo import TextMemo, font_configuration, remembered_text
 
 PDF_VARIANT = "pdf/a-3a"
 logger = logging.getLogger("grader.render")
@@ -280,7 +280,7 @@ class FontSet:
         from grader.render.html import font_css
 
         weasyprint = _weasyprint()
-        self.font_config = weasyprint.text.fonts.FontConfiguration()
+        self.font_config = font_configuration()  # counts its faces: text_memo.py
         self.css = weasyprint.CSS(string=font_css(inline=False),
                                   url_fetcher=locked_fetcher(font_folders()),
                                   font_config=self.font_config)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import operator
 
 TEXT_MEMO_FOR = {"70.0"}
@@ -47,9 +48,22 @@ tests record what they read and check it against this list)."""
 _style_values = operator.itemgetter(*LAYOUT_PROPERTIES)
 
 
-def _key(style, styles: dict, *parts) -> tuple:
-    """parts, the font configuration and the style's LAYOUT_PROPERTIES, as a dict key
-    (the values' tuple shared through `styles`: many keys hold the same)."""
+def _fonts_state(style):
+    """The style's font configuration with the number of font faces it has been given, so
+    that no work done with other fonts is reused; None for a configuration that does not
+    count them (see font_configuration)."""
+    config = style.font_config
+    added = getattr(config, "faces_added", None)
+    return None if added is None else (config, added)
+
+
+def _key(style, styles: dict, *parts) -> tuple | None:
+    """parts, the font configuration's state and the style's LAYOUT_PROPERTIES, as a dict
+    key (the values' tuple shared through `styles`: many keys hold the same); None when
+    the fonts cannot be told apart (work then not kept)."""
+    fonts = _fonts_state(style)
+    if fonts is None:
+        return None
     values = _style_values(style)
     try:
         values = styles.setdefault(values, values)
@@ -57,7 +71,29 @@ def _key(style, styles: dict, *parts) -> tuple:
         values = tuple(frozenset(v) if isinstance(v, set) else
                        tuple(v) if isinstance(v, list) else v for v in values)
         values = styles.setdefault(values, values)
-    return (*parts, style.font_config, values)
+    return (*parts, fonts, values)
+
+
+@functools.cache
+def _counting_configuration():
+    from weasyprint.text.fonts import FontConfiguration
+
+    class CountingFontConfiguration(FontConfiguration):
+        """A FontConfiguration that counts the font faces added to it: an @font-face
+        changes the fonts Pango finds for a family, so text work done before is stale."""
+
+        faces_added = 0
+
+        def add_font_face(self, rule_descriptors, url_fetcher):
+            self.faces_added += 1  # first: even a face that fails half-way may change fonts
+            return super().add_font_face(rule_descriptors, url_fetcher)
+
+    return CountingFontConfiguration
+
+
+def font_configuration():
+    """A new WeasyPrint FontConfiguration whose text work remembered_text may keep."""
+    return _counting_configuration()()
 
 
 class LastRender:
@@ -98,8 +134,18 @@ class TextMemo:
         self.lines = LastRender()
         self.styles: dict[tuple, tuple] = {}  # style values and Layout names, one of each
         self.glyphs: dict[tuple, dict] = {}
-        """(font configuration, font) -> {glyph: (Unicode text, width)}, as lines drew them
-        (a line that would give a glyph other values is not remembered)."""
+        """(font state, font) -> {glyph: (Unicode text, width)}, as lines drew them (a line
+        that would give a glyph other values is not remembered). Bounded by the glyphs of
+        the fonts used; a font state's tables go when its lines have gone."""
+
+    def next_render(self):
+        """Start a render: the last one's work becomes the work to reuse."""
+        self.splits.next_render()
+        self.lines.next_render()
+        self.styles = {}  # keys kept from the last render still compare equal
+        live = {key[-2] for key in self.lines.previous}
+        self.glyphs = {state: table for state, table in self.glyphs.items()
+                       if state[0] in live}
 
 
 # --- line splits ------------------------------------------------------------------------
@@ -117,7 +163,7 @@ def _remembering_splits(split_first_line, layout_class, memo: TextMemo):
             if getattr(style["hyphenate_limit_zone"], "unit", None) is not None:
                 key = _key(style, memo.styles, text, max_width, justification_spacing,
                            is_line_start, minimum)
-                found = splits.get(key)
+                found = None if key is None else splits.get(key)
         except (TypeError, KeyError):  # a value that cannot be hashed, a missing property
             key = None
         if found is None:
@@ -190,8 +236,11 @@ class _Recorder:
         self._stream, self._font_key = stream, font_key
         self.operations: list[tuple] = []
         self.fonts: list[tuple] = []
+        self.unknown = False
 
     def __getattr__(self, name):
+        if name not in ("ink_rect", "logical_rect"):  # scratch rectangles for Pango
+            self.unknown = True  # a call not recorded: the line is not kept
         return getattr(self._stream, name)
 
     def set_text_matrix(self, *values):
@@ -216,18 +265,20 @@ class _Recorder:
         self.operations.append(("rise", height))
         self._stream.set_text_rise(height)
 
-    def line(self, glyphs: dict, font_config) -> tuple | None:
+    def line(self, glyphs: dict, fonts_state) -> tuple | None:
         """The drawn line: its operators, and per font the glyphs it drew in the order it
         came to them (an array), with bit masks of those whose Unicode text and width it
         set itself (the others it read). Their values go to `glyphs`, shared by all lines;
         None if this line's values disagree with those (it is then not remembered).
         """
+        if self.unknown:
+            return None
         fonts = []
         for key, seen in self.fonts:
             texts, widths = seen.to_unicode.seen, seen.widths.seen
             if not seen.kept or list(texts) != list(widths):
                 return None
-            table = glyphs.setdefault((font_config, key), {})
+            table = glyphs.setdefault((fonts_state, key), {})
             texts_set = widths_set = 0
             for i, (glyph, (text, text_own)) in enumerate(texts.items()):
                 width, width_own = widths[glyph]
@@ -239,7 +290,7 @@ class _Recorder:
         return tuple(self.operations), tuple(fonts)
 
 
-def _still_true(fonts: dict, line: tuple, glyphs: dict, font_config) -> list | None:
+def _still_true(fonts: dict, line: tuple, glyphs: dict, fonts_state) -> list | None:
     """The document fonts a remembered line used, if drawing it afresh now would write the
     same operators and glyph tables; else None.
 
@@ -252,7 +303,7 @@ def _still_true(fonts: dict, line: tuple, glyphs: dict, font_config) -> list | N
         font = fonts.get(key)
         if font is None:  # the font's first use in this document: it must be made
             return None
-        table, widths, texts = glyphs[font_config, key], font.widths, font.to_unicode
+        table, widths, texts = glyphs[fonts_state, key], font.widths, font.to_unicode
         for i, glyph in enumerate(drawn):
             now = widths.get(glyph)
             if now is None:
@@ -296,11 +347,11 @@ def _remembering_lines(draw_first_line, font_key, memo: TextMemo):
             try:
                 key = _key(textbox.style, memo.styles, textbox.text, layout.text,
                            layout.justification_spacing)
-                line = lines.get(key)
+                line = None if key is None else lines.get(key)
             except (TypeError, KeyError):  # a value that cannot be hashed, a missing one
                 key = line = None
             if line is not None and (used := _still_true(
-                    fonts, line, memo.glyphs, textbox.style.font_config)) is not None:
+                    fonts, line, memo.glyphs, key[-2])) is not None:
                 lines.hits += 1
                 _redraw(stream, line, used, matrix)
                 return []
@@ -309,9 +360,11 @@ def _remembering_lines(draw_first_line, font_key, memo: TextMemo):
             return draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
         recorder = _Recorder(stream, font_key)
         emojis = draw_first_line(recorder, textbox, text_overflow, block_ellipsis, matrix)
-        line = None if emojis else recorder.line(memo.glyphs, textbox.style.font_config)
+        line = None if emojis else recorder.line(memo.glyphs, key[-2])
         if line is not None:
             lines.keep(key, line)
+        else:
+            lines.current.pop(key, None)  # drawn afresh now: an older drawing goes too
         return emojis
 
     return draw
@@ -377,24 +430,24 @@ def remembered_text(memo: TextMemo):
     ) or "__getattr__" in layout_class.__dict__:
         yield False
         return
-    memo.splits.next_render()
-    memo.lines.next_render()
+    memo.next_render()
     lazy = _lazy_layout_methods(layout_class)
     originals = {name: layout_class.__dict__.get(name) for name in lazy}
     remembered_split = _remembering_splits(split, layout_class, memo)
-    for module in split_modules:
-        module.split_first_line = remembered_split
-    draw_text.draw_first_line = _remembering_lines(draw, fonts.get_pango_font_key, memo)
-    for name, method in lazy.items():
-        setattr(layout_class, name, method)
+    remembered_draw = _remembering_lines(draw, fonts.get_pango_font_key, memo)
     try:
+        for module in split_modules:
+            module.split_first_line = remembered_split
+        draw_text.draw_first_line = remembered_draw
+        for name, method in lazy.items():
+            setattr(layout_class, name, method)
         yield True
     finally:
         for module in split_modules:
             module.split_first_line = split
         draw_text.draw_first_line = draw
         for name, method in originals.items():
-            if method is None:
-                delattr(layout_class, name)
-            else:
+            if method is not None:
                 setattr(layout_class, name, method)
+            elif name in layout_class.__dict__:
+                delattr(layout_class, name)
