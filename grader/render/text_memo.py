@@ -4,9 +4,10 @@ WeasyPrint lays out every piece of text with Pango twice over: in layout, to fin
 its first line ends (`text.line_break.split_first_line`; a table's column widths ask the
 same texts again), and in drawing, where it makes a new Pango layout for the line, shapes
 it again and writes its glyphs (`draw.text.draw_first_line`). Neither depends on anything
-but the text, the width offered, the font configuration and the style's text properties
-(LAYOUT_PROPERTIES), and a save in `grader watch` changes a few cells, so almost all of a
-render's text work is work the last render did. Both are remembered under exactly those:
+but the text, the width offered, the font configuration (and the font faces given to
+it) and the style's text properties (LAYOUT_PROPERTIES), and a save in `grader watch`
+changes a few cells, so almost all of a render's text work is work the last render did.
+Both are remembered under exactly those:
 
 - a split is handed back as a new Layout object in the state WeasyPrint leaves it in after
   the split (deactivated: its text and metrics);
