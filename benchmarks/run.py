@@ -532,8 +532,6 @@ def bench_v1(key: str, repeats: int) -> list[Row]:
 def _seed_edit(folder: Path, i: int) -> bytes:
     """The seed with its first row's last cell edited (a new text on every save, so each
     save is a real change that no earlier build matches)."""
-    import shutil
-
     folder.mkdir(parents=True, exist_ok=True)
     settings = ROOT / "grader.toml"
     if settings.exists():
@@ -552,7 +550,6 @@ def _seed_edit(folder: Path, i: int) -> bytes:
 def bench_watch(saves: int) -> list[Row]:
     """Save → "rebuilt" line of `grader watch` on the seed, against a warm bare v1 render."""
     import selectors
-    import shutil
 
     folder = WORK / "watch"
     shutil.rmtree(folder / "out", ignore_errors=True)
