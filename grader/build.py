@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -10,15 +11,16 @@ import stat
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata, resources
 from pathlib import Path
 
 from grader import __version__
 from grader.collector import collector_paused
 from grader.errors import GraderError, InvalidInput, Problem
+from grader.forked import can_fork, run_forked
 from grader.read import Source, check_size, read_source
-from grader.render import SETTINGS_KEYS, output_names, render
+from grader.render import SETTINGS_KEYS, Prepared, finish, output_names, prepare
 from grader.write import recover, up_to_date, write_outputs
 
 __all__ = ["SETTINGS_FILE", "SETTINGS_KEYS", "BuildOptions", "BuildResult", "build_brief",
@@ -45,6 +47,7 @@ class BuildOptions:
     progress: Callable[[str], None] | None = None  # told each stage's name (the CLI's)
     template_timeout: float = 60.0  # seconds for templates given with --templates
     max_rows: int = 10_000  # citation rows accepted (grader.read.DEFAULT_MAX_ROWS)
+    fork_data_stage: bool = False  # assess and prepare in a forked child (grader.forked)
 
 
 @dataclass
@@ -239,7 +242,8 @@ def toml_problem(path: str, text: str, exc: Exception) -> Problem:
 def build_brief(options: BuildOptions) -> BuildResult:
     """Build the requested outputs, or skip when nothing that shapes them changed.
 
-    size check → settings → source → fingerprint → skip? → assess → render → write.
+    size check → settings → source → fingerprint → skip? → data stage (assess, every
+    output but the PDF; in a forked child if asked) → PDF → write.
     """
     started = time.perf_counter()
     progress = options.progress or (lambda stage: None)
@@ -254,21 +258,49 @@ def build_brief(options: BuildOptions) -> BuildResult:
     if not options.force and up_to_date(options.out_dir, key, names):
         return BuildResult(outputs, True, time.perf_counter() - started, warnings)
 
-    assessment, changes = assess_inputs(options, inputs, progress)
-    progress("rendering")
+    stage = functools.partial(data_stage, options, inputs, settings, date)
+    if options.fork_data_stage and "pdf" in options.formats and can_fork():
+        # The child's assessment stays there: unpickling its frames would import pandas.
+        done = run_forked(lambda told: replace(stage(told), assessment=None),
+                          progress)
+    else:
+        done = stage(progress)
     # The render's garbage is collected once the outputs are on disk, not while writing.
     with collector_paused():
-        rendered = render(assessment, {**settings, **({"title": options.title}
-                                                      if options.title else {})},
-                          date, options.formats, options.templates_dir, changes,
-                          template_timeout=options.template_timeout,
-                          attachment_name=inputs.evidence.filename)
+        rendered = finish(done.prepared)
         progress("writing")
         write_outputs(options.out_dir, rendered, key)
     return BuildResult(outputs, False, time.perf_counter() - started,
-                       warnings + assessment.evidence.warnings,
-                       len(assessment.positions), len(assessment.ratings), assessment,
-                       verdict_counts(assessment.positions))
+                       warnings + done.warnings, done.positions, done.citations,
+                       done.assessment, done.verdicts)
+
+
+@dataclass(frozen=True)
+class DataStage:
+    """What a build knows before WeasyPrint: every output but the PDF, and the counts."""
+
+    prepared: Prepared
+    warnings: list[Problem]
+    positions: int
+    citations: int
+    verdicts: dict[str, int]
+    assessment: object  # the Assessment (None once sent from a forked child)
+
+
+def data_stage(options: BuildOptions, inputs: Inputs, settings: dict, date: str,
+               progress: Callable[[str], None]) -> DataStage:
+    """Assess the evidence and render every output but the PDF (pandas, Jinja, docx)."""
+    assessment, changes = assess_inputs(options, inputs, progress)
+    progress("rendering")
+    with collector_paused():
+        prepared = prepare(assessment, {**settings, **({"title": options.title}
+                                                       if options.title else {})},
+                           date, options.formats, options.templates_dir, changes,
+                           template_timeout=options.template_timeout,
+                           attachment_name=inputs.evidence.filename)
+    return DataStage(prepared, assessment.evidence.warnings, len(assessment.positions),
+                     len(assessment.ratings), verdict_counts(assessment.positions),
+                     assessment)
 
 
 def assess_inputs(options: BuildOptions, inputs: Inputs, progress: Callable[[str], None]):

@@ -316,7 +316,7 @@ def build(csv, out_dir, formats, title, settings_path, rubric_path, templates_di
                            settings_path=settings_path, rubric_path=rubric_path,
                            templates_dir=templates_dir, since=since, force=force,
                            sheet=sheet, max_bytes=int(max_size * 1e6),
-                           progress=progress,
+                           progress=progress, fork_data_stage=True,
                            template_timeout=template_timeout, max_rows=max_rows)
     try:
         result = build_brief(options)

@@ -128,6 +128,11 @@ class InvalidInput(GraderError):
         self.problems = sorted(problems, key=_problem_order)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Pickled by its problems (a forked build stage sends it to the parent), not by
+        # its message, which __init__ could not take back.
+        return type(self), (self.problems,)
+
 
 def _problem_order(problem: Problem) -> tuple:
     return (problem.path, problem.line or 0, problem.column or "", problem.message)

@@ -1,13 +1,16 @@
 """Render an assessment: context tree → HTML/Markdown (Jinja) → PDF (WeasyPrint), JSON, docx, FHIR.
 
 `render` is the one entry point: it chooses and produces every output format and turns a
-template's failure into one line (`template_error`). Heavy imports stay inside it.
+template's failure into one line (`template_error`). It is two steps, `prepare` (everything
+but the PDF) and `finish` (WeasyPrint), so that a build can run them in two processes
+(grader.forked). Heavy imports stay inside them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 SETTINGS_KEYS = ("title", "exchange", "journal", "doi", "language")
@@ -22,6 +25,27 @@ def output_names(formats: tuple[str, ...]) -> list[str]:
     return [OUTPUT_NAMES.get(fmt, f"brief.{fmt}") for fmt in formats]
 
 
+@dataclass(frozen=True)
+class PdfJob:
+    """What WeasyPrint needs to make brief.pdf; picklable, so another process can run it."""
+
+    html: str  # render_html(..., inline_fonts=False)
+    stylesheet: str  # the brief.css inlined in html, given to WeasyPrint parsed once
+    templates: Path | None  # a user's templates folder (None: the built-in ones)
+    attachment: bytes  # the evidence file, attached to the PDF
+    attachment_name: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Every requested output but the PDF, by file name, and the job that makes the PDF."""
+
+    outputs: dict[str, bytes]
+    names: tuple[str, ...]  # every output's file name, in the order of the formats
+    pdf: PdfJob | None
+
+
 def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
            templates: Path | None = None, changes: dict | None = None, *,
            template_timeout: float = 60.0,
@@ -32,6 +56,15 @@ def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
     (sandboxed, time-limited by template_timeout); changes: the 'Changes since' section;
     the PDF attaches the assessment's evidence bytes as attachment_name.
     """
+    return finish(prepare(assessment, settings, date, formats, templates, changes,
+                          template_timeout=template_timeout,
+                          attachment_name=attachment_name))
+
+
+def prepare(assessment, settings: dict, date: str, formats: tuple[str, ...],
+            templates: Path | None = None, changes: dict | None = None, *,
+            template_timeout: float = 60.0, attachment_name: str = "evidence.csv") -> Prepared:
+    """Every output but the PDF (Jinja, JSON, docx, FHIR), and the PDF's job (`render`)."""
     import json
 
     import jinja2
@@ -39,7 +72,6 @@ def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
     from grader import report
     from grader.render.context import Settings, build_context
     from grader.render.html import (
-        builtin_templates,
         render_html,
         render_markdown,
         self_contained,
@@ -72,15 +104,25 @@ def render(assessment, settings: dict, date: str, formats: tuple[str, ...],
         rendered["brief.json"] = (json.dumps(document, indent=2,
                                              ensure_ascii=False) + "\n").encode()
     rendered.update(_committee_formats(formats, document, brief_settings, assessment, date))
-    if "pdf" in formats:
+    job = PdfJob(html, stylesheet(env), templates, assessment.evidence.data,
+                 attachment_name, date) if "pdf" in formats else None
+    return Prepared(rendered, tuple(output_names(formats)), job)
+
+
+def finish(prepared: Prepared) -> dict[str, bytes]:
+    """The prepared outputs with brief.pdf rendered by WeasyPrint, in the formats' order."""
+    rendered = dict(prepared.outputs)
+    if prepared.pdf:
+        from grader.render.html import builtin_templates
         from grader.render.pdf import render_pdf
 
-        allowed = [builtin_templates()] + ([templates] if templates else [])
+        job = prepared.pdf
+        allowed = [builtin_templates()] + ([job.templates] if job.templates else [])
         rendered["brief.pdf"] = render_pdf(
-            html, base_dir=templates or builtin_templates(), allowed=allowed,
-            attachment=assessment.evidence.data, attachment_name=attachment_name, date=date,
-            stylesheet=stylesheet(env), builtin=templates is None)
-    return {name: rendered[name] for name in output_names(formats)}
+            job.html, base_dir=job.templates or builtin_templates(), allowed=allowed,
+            attachment=job.attachment, attachment_name=job.attachment_name, date=job.date,
+            stylesheet=job.stylesheet, builtin=job.templates is None)
+    return {name: rendered[name] for name in prepared.names}
 
 
 def _committee_formats(formats, document, brief_settings, assessment, date: str) -> dict:

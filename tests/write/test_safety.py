@@ -179,7 +179,8 @@ def test_unchanged_rebuild_skips_rendering_and_touches_nothing(project, monkeypa
         raise AssertionError("rendered although nothing changed")
 
     monkeypatch.setattr(build_module, "assess_inputs", must_not_render)
-    monkeypatch.setattr(build_module, "render", must_not_render)
+    monkeypatch.setattr(build_module, "prepare", must_not_render)
+    monkeypatch.setattr(build_module, "finish", must_not_render)
     second = build_brief(_options(project))
     assert second.skipped
     assert second.summary.startswith("up to date: ")
