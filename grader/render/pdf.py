@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from grader.collector import collector_paused
 from grader.render.page_values import first_and_last_page_values
+from grader.render.percentages import fewer_calls_for_used_values
 from grader.render.text_memo import TextMemo, font_configuration, remembered_text
 
 PDF_VARIANT = "pdf/a-3a"
@@ -471,7 +472,8 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
         timings[phase] = (time.perf_counter() - wall, time.process_time() - cpu)
         return out
 
-    with collector_paused(), remembered_text(fonts.text_memo), first_and_last_page_values():
+    with collector_paused(), remembered_text(fonts.text_memo), first_and_last_page_values(), \
+            fewer_calls_for_used_values():
         document = timed("parse", lambda: parse_html(html, base_dir=base_dir,
                                                      allowed=allowed, css=css or "",
                                                      trim_ua=known, fast_parse=known))
