@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from grader.collector import collector_paused
+from grader.render.box_questions import answered_once
 from grader.render.page_values import first_and_last_page_values
 from grader.render.percentages import fewer_calls_for_used_values
 from grader.render.text_memo import TextMemo, font_configuration, remembered_text
@@ -473,7 +474,7 @@ def render_pdf(html: str, *, base_dir: Path, allowed: list[Path], attachment: by
         return out
 
     with collector_paused(), remembered_text(fonts.text_memo), first_and_last_page_values(), \
-            fewer_calls_for_used_values():
+            fewer_calls_for_used_values(), answered_once():
         document = timed("parse", lambda: parse_html(html, base_dir=base_dir,
                                                      allowed=allowed, css=css or "",
                                                      trim_ua=known, fast_parse=known))
