@@ -26,8 +26,11 @@ def run() -> None:
             finally:
                 sys.exit(130)
     except SystemExit as done:
-        exit_without_teardown(done.code)
-        raise
+        code = done.code
+    else:
+        return
+    exit_without_teardown(code)
+    sys.exit(code)
 
 
 def exit_without_teardown(code: object) -> None:
@@ -44,13 +47,12 @@ def exit_without_teardown(code: object) -> None:
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None or threading.active_count() > 1:
         return
-    if code is None:
-        status = 0
-    elif isinstance(code, int):
-        status = code
-    else:  # sys.exit("message"): the message on stderr, status 1
-        print(code, file=sys.stderr)
-        status = 1
+    if code not in (None, 0):
+        # A failed or interrupted command: its exception chain (click's Exit, the Ctrl-C or
+        # error, their frames) holds what it was working on in reference cycles, which
+        # only the teardown frees; WeasyPrint's font folder would stay behind without it.
+        return
+    status = 0
     run_exit_handlers()
     try:
         sys.stdout.flush()
