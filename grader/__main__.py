@@ -34,15 +34,16 @@ def run() -> None:
 
 
 def exit_without_teardown(code: object) -> None:
-    """End the process as sys.exit(code) would, minus freeing every object one by one.
+    """End a command that succeeded as sys.exit would, minus freeing every object one by one.
 
     Why: at exit CPython tears down every module and frees every object left, which the
     operating system takes back at once anyway: pandas, numpy and pandera's modules alone
     take 0.12-0.16 s, a score of 100,000 citations 0.2-0.4 s in all (BENCHMARKS.md, issue
     18). Everything an exit must still do is done first, in the interpreter's order: the
     atexit handlers (WeasyPrint's font folder is removed by one), then the flush of
-    stdout and stderr. Where that order cannot be kept (another thread is still running,
-    or this Python has no atexit._run_exitfuncs) it returns, and the exit is the usual one.
+    stdout and stderr. After a failure, or where that order cannot be kept (another thread
+    is still running, or this Python has no atexit._run_exitfuncs), it returns, and the
+    exit is the usual one.
     """
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None or threading.active_count() > 1:
@@ -57,7 +58,7 @@ def exit_without_teardown(code: object) -> None:
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
-        status = status or 120  # what Python exits with when stdout cannot be flushed
+        status = 120  # what Python exits with when stdout cannot be flushed
     try:
         sys.stderr.flush()
     except (OSError, ValueError):

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import contextlib
-import sys
+
+from grader.render.swapped import swapped
 
 BOX_QUESTIONS_FOR = {"70.0"}
 """WeasyPrint versions whose Box.is_in_normal_flow and line_break.strut these follow."""
@@ -82,16 +83,9 @@ def answered_once():
         yield False
         return
     original_flow = boxes.Box.__dict__["is_in_normal_flow"]
-    strut = line_break.strut
-    users = [module for name, module in list(sys.modules.items())
-             if name.startswith("weasyprint.") and getattr(module, "strut", None) is strut]
     boxes.Box.is_in_normal_flow = is_in_normal_flow
-    kept = _kept_struts(strut)
-    for module in users:
-        module.strut = kept
     try:
-        yield True
+        with swapped(line_break.strut, _kept_struts(line_break.strut)):
+            yield True
     finally:
         boxes.Box.is_in_normal_flow = original_flow
-        for module in users:
-            module.strut = strut

@@ -12,8 +12,9 @@ handing everything else (auto, none, calc()) to WeasyPrint's own `percentage`.
 from __future__ import annotations
 
 import contextlib
-import sys
 from math import inf
+
+from grader.render.swapped import swapped
 
 RESOLVE_PERCENTAGES_FOR = {"70.0"}
 """WeasyPrint versions whose layout.percent.resolve_percentages the function below follows."""
@@ -94,15 +95,5 @@ def fewer_calls_for_used_values():
     if weasyprint.__version__ not in RESOLVE_PERCENTAGES_FOR:
         yield False
         return
-    original = percent.resolve_percentages
-    users = [module for name, module in list(sys.modules.items())
-             if name.startswith("weasyprint.") and
-             getattr(module, "resolve_percentages", None) is original]
-    replacement = _resolver()
-    for module in users:
-        module.resolve_percentages = replacement
-    try:
+    with swapped(percent.resolve_percentages, _resolver()):
         yield True
-    finally:
-        for module in users:
-            module.resolve_percentages = original

@@ -6,6 +6,7 @@ import pytest
 
 from grader.render import box_questions
 from grader.render.box_questions import answered_once
+from grader.render.swapped import modules_using
 
 weasyprint = pytest.importorskip("weasyprint")
 needs_adapter = pytest.mark.skipif(
@@ -39,8 +40,6 @@ FLOWS = """
 
 @needs_adapter
 def test_every_box_gets_the_same_flow_answer_and_every_style_the_same_strut(monkeypatch):
-    import sys
-
     from weasyprint.formatting_structure import boxes
     from weasyprint.text import line_break
 
@@ -63,9 +62,8 @@ def test_every_box_gets_the_same_flow_answer_and_every_style_the_same_strut(monk
         return expected
 
     monkeypatch.setattr(boxes.Box, "is_in_normal_flow", both_flow)
-    for name, module in list(sys.modules.items()):
-        if name.startswith("weasyprint.") and getattr(module, "strut", None) is original_strut:
-            monkeypatch.setattr(module, "strut", both_strut)
+    for module in modules_using(original_strut):
+        monkeypatch.setattr(module, "strut", both_strut)
     weasyprint.HTML(string=FLOWS).render()
     assert {True, False} <= set(flows) and len(flows) > 200
     assert (0, 0) in struts and len(set(struts)) >= 5 and len(struts) > len(set(struts))

@@ -8,6 +8,7 @@ import pytest
 
 from grader.render import percentages
 from grader.render.percentages import fewer_calls_for_used_values
+from grader.render.swapped import modules_using
 
 weasyprint = pytest.importorskip("weasyprint")
 needs_adapter = pytest.mark.skipif(
@@ -41,8 +42,6 @@ BOXES = """
 @needs_adapter
 def test_every_box_weasyprint_resolves_gets_the_same_used_values(monkeypatch):
     # Each call layout makes is answered both ways, on the box and on a twin, and compared.
-    import sys
-
     from weasyprint.layout import percent
 
     original = percent.resolve_percentages
@@ -58,10 +57,8 @@ def test_every_box_weasyprint_resolves_gets_the_same_used_values(monkeypatch):
                       containing_block[1] if isinstance(containing_block, tuple)
                       else containing_block.height))
 
-    for name, module in list(sys.modules.items()):
-        if name.startswith("weasyprint.") and \
-                getattr(module, "resolve_percentages", None) is original:
-            monkeypatch.setattr(module, "resolve_percentages", both)
+    for module in modules_using(original):
+        monkeypatch.setattr(module, "resolve_percentages", both)
     weasyprint.HTML(string=BOXES).render()
     kinds = {kind for kind, _, _ in asked}
     assert {"PageBox", "BlockBox", "InlineBox", "TableCellBox", "MarginBox"} <= kinds
