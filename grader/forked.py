@@ -42,11 +42,18 @@ def run_forked(stage: Callable[[Callable[[str], None]], T],
     The child reports each stage's name to `progress` in this process and sends back one
     pickled result. If it dies without one (a signal, the out-of-memory killer), that is a
     GraderError; if this process is interrupted, the child is stopped before it returns.
+    If no child can be had (fork refused: too many processes, no memory to map one), the
+    stage runs here: the same result, without the memory the child would have freed.
     """
     from multiprocessing.connection import Pipe
 
     receiver, sender = Pipe(duplex=False)
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        receiver.close()
+        sender.close()
+        return stage(progress)
     if pid == 0:  # the child: nothing it does may return into the parent's code
         try:
             receiver.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import signal
 import subprocess
@@ -31,6 +32,21 @@ def test_the_result_and_every_stage_come_back_in_order():
     result = run_forked(stage, told.append)
     assert told == ["reading", "rating"]
     assert result["pid"] != os.getpid() and result["bytes"] == b"\x00" * 100_000
+
+
+def test_a_refused_fork_runs_the_stage_here(monkeypatch):
+    def refused():
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr("grader.forked.os.fork", refused)
+    told = []
+
+    def stage(progress):
+        progress("reading")
+        return os.getpid()
+
+    assert run_forked(stage, told.append) == os.getpid()
+    assert told == ["reading"]
 
 
 def test_the_childs_problems_arrive_whole_with_its_traceback_as_cause():
