@@ -48,6 +48,10 @@ class Coded:
         """typed[k] converted once per distinct value, taken by every row; NA where blank."""
         return typed.take(self.codes, allow_fill=True)
 
+    def strings(self, index: pd.Index) -> pd.Series:
+        """The column as a string Series over index, each distinct value converted once."""
+        return pd.Series(self.spread(pd.array(self.values, dtype="string")), index=index)
+
     @property
     def has_blank(self) -> bool:
         """Whether any row is blank."""
@@ -113,10 +117,21 @@ def combine(columns: Sequence) -> tuple[np.ndarray, np.ndarray]:
     size = len(columns[0]) if len(columns) else 0
     key = np.zeros(size, dtype=np.int64)
     for column in columns:
-        codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
-        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
+        codes, count = _codes(column)
+        key, _ = pd.factorize(key * (count + 1) + (codes + 1))
     _, first = np.unique(key, return_index=True)
     return key, first
+
+
+def _codes(column: Sequence) -> tuple[np.ndarray, int]:
+    """Each cell's code (BLANK for a blank) and how many codes there are.
+
+    A boolean array is its own code (a mask has no blanks): hashing it as objects was a
+    fifth of rating's factorizing (issue 18)."""
+    if getattr(column, "dtype", None) == np.dtype(bool):
+        return np.asarray(column, dtype=np.int64), 2
+    codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+    return codes, len(uniques)
 
 
 def spread(values: Sequence, codes: np.ndarray, index: pd.Index,
@@ -131,7 +146,8 @@ def per_combination(func: Callable[..., object], columns: dict[str, pd.Series],
     arrays = [np.asarray(c.to_numpy(dtype=object)) for c in columns.values()]
     if not len(index):
         return pd.Series(pd.array([], dtype=dtype), index=index)
-    codes, first = combine(arrays)
+    codes, first = combine([c.to_numpy() if c.dtype == np.dtype(bool) else a
+                            for c, a in zip(columns.values(), arrays, strict=True)])
     names = list(columns)
     results = [func(**{name: _plain(arrays[i][row]) for i, name in enumerate(names)})
                for row in first]

@@ -33,6 +33,12 @@ class Marks:
     thousands: frozenset[str] = frozenset({","})
 
 
+def _has_mark(text: str, marks: str) -> bool:
+    """Whether text holds any of the marks: without one, no pattern below can match (a
+    shortcut: the patterns cost a fifth of validating 100,000 citations, issue 18)."""
+    return any(mark in text for mark in marks)
+
+
 def _grouped(mark: str, groups: str = "+") -> re.Pattern:
     return re.compile(rf"\d{{1,3}}(?:{re.escape(mark)}\d{{3}}){groups}")
 
@@ -42,6 +48,8 @@ def file_marks(values: Iterable[object]) -> Marks:
     decimal, grouping = set(), set()
     for value in values:
         text = str(value).strip()
+        if not _has_mark(text, ",."):
+            continue  # plain digits (most cells) say nothing about marks
         for mark, other in ((",", "."), (".", ",")):
             if _grouped(mark, "{2,}").fullmatch(text):
                 grouping.add(mark)
@@ -62,6 +70,8 @@ def file_marks(values: Iterable[object]) -> Marks:
 
 def whole_number(text: str, marks: Marks = Marks()) -> str:
     """The digits of a grouped whole number; text unchanged when it is not one."""
+    if not _has_mark(text, SPACE_MARKS + ",."):
+        return text
     if _SPACE_GROUPED.fullmatch(text):
         return re.sub(rf"[{SPACE_MARKS}]", "", text)
     for mark in ",.":

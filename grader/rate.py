@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from grader.distinct import per_combination
+from grader.distinct import Coded, per_combination, spread
 from grader.rubric import Rubric, Rule, split_threshold
 from grader.vocab import (
     CHECKED_QUESTIONS,
@@ -176,13 +176,13 @@ def derive(frame: pd.DataFrame, rubric: Rubric, domain: str) -> pd.DataFrame:
         {"reason": pd.Series(reason, index=frame.index),
          "missing": pd.Series(no_info, index=frame.index),
          "assessed": pd.Series(assessed, index=frame.index)}, frame.index)
+    # Each column from its few values by code: converting 100,000 cells to strings one by
+    # one, three columns per domain, was a third of rating (issue 18).
     return pd.DataFrame({
-        "judgment": pd.Series(np.array(JUDGMENTS)[penalty.clip(min=0)], index=frame.index,
-                              dtype="string"),
-        "source": pd.Series(np.where(assessed, "derived", NOT_ASSESSED), index=frame.index,
-                            dtype="string"),
+        "judgment": spread(JUDGMENTS, penalty.clip(min=0), frame.index),
+        "source": spread(["derived", NOT_ASSESSED], np.where(assessed, 0, 1), frame.index),
         "reason": text,
-        "rule": pd.Series(rule_of, index=frame.index, dtype="string"),
+        "rule": Coded.of(rule_of).strings(frame.index),
     })
 
 

@@ -115,3 +115,28 @@ def test_no_module_but_distinct_does_index_arithmetic_on_codes():
                  for n, line in enumerate(path.read_text().splitlines(), 1)
                  if pattern.search(line)]
     assert offenders == []
+
+
+def test_combine_groups_a_boolean_array_as_it_groups_the_same_values_as_objects():
+    mask = np.array([True, False, False, True, True])
+    names = np.array(["a", "a", "b", "b", "a"], dtype=object)
+    fast, fast_first = combine([mask, names])
+    slow, slow_first = combine([mask.astype(object), names])
+    assert list(fast_first) == list(slow_first) == [0, 1, 2, 3]
+    assert [[fast[i] == fast[j] for j in range(5)] for i in range(5)] == \
+        [[slow[i] == slow[j] for j in range(5)] for i in range(5)]
+
+
+def test_per_combination_hands_a_boolean_column_over_as_python_booleans():
+    index = pd.Index([2, 3, 4])
+    seen = []
+    out = per_combination(lambda held: seen.append(held) or ("yes" if held else "no"),
+                          {"held": pd.Series([True, False, True], index=index)}, index)
+    assert list(out) == ["yes", "no", "yes"]
+    assert sorted(seen) == [False, True] and all(type(v) is bool for v in seen)
+
+
+def test_coded_strings_converts_each_value_once_and_keeps_blanks_na():
+    out = Coded.of(np.array(["r1", "", None, "r1"], dtype=object)).strings(pd.Index([5, 6, 7, 8]))
+    assert str(out.dtype) == "string" and list(out.index) == [5, 6, 7, 8]
+    assert out.tolist() == ["r1", "", pd.NA, "r1"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader import numbers
 from grader.cli import main
@@ -16,6 +18,19 @@ from grader.cli import main
     (["0.5"], "1,234,567", "1234567"), ([], "12.5", "12.5"), ([], "1,37", "1,37")])
 def test_thousands_are_joined_only_when_the_file_is_unambiguous(cells, text, read):
     assert numbers.whole_number(text, numbers.file_marks([*cells, text])) == read
+
+
+_NUMBER_TEXT = st.text(alphabet="0123456789,. '\u00a0_x", max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_NUMBER_TEXT, max_size=4), _NUMBER_TEXT)
+def test_the_no_mark_shortcut_reads_every_cell_as_the_patterns_do(cells, text):
+    fast = numbers.whole_number(text, numbers.file_marks([*cells, text]))
+    with pytest.MonkeyPatch.context() as patched:  # the shortcut off: patterns only
+        patched.setattr(numbers, "_has_mark", lambda text, marks: True)
+        slow = numbers.whole_number(text, numbers.file_marks([*cells, text]))
+    assert fast == slow
 
 
 @pytest.mark.parametrize(("text", "year"), [
