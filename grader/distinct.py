@@ -136,8 +136,10 @@ def _codes(column: Sequence) -> tuple[np.ndarray, int]:
 
 def spread(values: Sequence, codes: np.ndarray, index: pd.Index,
            dtype: str = "string") -> pd.Series:
-    """A Series of values[codes] over index, converting each distinct value once."""
-    return pd.Series(pd.array(list(values), dtype=dtype).take(codes), index=index)
+    """A Series of values[codes] over index, converting each distinct value once (NA for
+    BLANK)."""
+    return pd.Series(pd.array(list(values), dtype=dtype).take(codes, allow_fill=True),
+                     index=index)
 
 
 def per_combination(func: Callable[..., object], columns: dict[str, pd.Series],
@@ -146,8 +148,7 @@ def per_combination(func: Callable[..., object], columns: dict[str, pd.Series],
     arrays = [np.asarray(c.to_numpy(dtype=object)) for c in columns.values()]
     if not len(index):
         return pd.Series(pd.array([], dtype=dtype), index=index)
-    codes, first = combine([c.to_numpy() if c.dtype == np.dtype(bool) else a
-                            for c, a in zip(columns.values(), arrays, strict=True)])
+    codes, first = combine(list(columns.values()))
     names = list(columns)
     results = [func(**{name: _plain(arrays[i][row]) for i, name in enumerate(names)})
                for row in first]
