@@ -10,6 +10,7 @@ forked, not started afresh, so it pays no interpreter start-up or imports of its
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from typing import TypeVar
 from grader.errors import GraderError
 
 T = TypeVar("T")
+logger = logging.getLogger("grader.build")
 
 
 def can_fork() -> bool:
@@ -50,9 +52,13 @@ def run_forked(stage: Callable[[Callable[[str], None]], T],
     receiver, sender = Pipe(duplex=False)
     try:
         pid = os.fork()
-    except OSError:
+    except OSError as exc:
         receiver.close()
         sender.close()
+        # Said, because the render then peaks with pandas still resident (an out-of-memory
+        # kill later on would otherwise be a mystery).
+        logger.warning("could not fork the build's data stage (%s); running it in this "
+                       "process", exc.strerror or exc)
         return stage(progress)
     if pid == 0:  # the child: nothing it does may return into the parent's code
         try:

@@ -34,7 +34,7 @@ def test_the_result_and_every_stage_come_back_in_order():
     assert result["pid"] != os.getpid() and result["bytes"] == b"\x00" * 100_000
 
 
-def test_a_refused_fork_runs_the_stage_here(monkeypatch):
+def test_a_refused_fork_runs_the_stage_here_and_says_so(monkeypatch, caplog):
     def refused():
         raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
 
@@ -47,6 +47,8 @@ def test_a_refused_fork_runs_the_stage_here(monkeypatch):
 
     assert run_forked(stage, told.append) == os.getpid()
     assert told == ["reading"]
+    assert "could not fork the build's data stage (Resource temporarily unavailable)" in \
+        caplog.text
 
 
 def test_the_childs_problems_arrive_whole_with_its_traceback_as_cause():
