@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -99,8 +100,11 @@ def _run_child(stage, sender) -> None:
     except BaseException as exc:  # noqa: BLE001 - every ending is the parent's to report
         text = traceback.format_exc()
         try:
+            # It must also rebuild there: an exception whose __init__ wants more than its
+            # args pickles here and fails to unpickle in the parent, losing the error.
+            pickle.loads(pickle.dumps(exc))
             sender.send(("error", exc, text))
-        except Exception:  # noqa: BLE001 - an exception that does not pickle: its words
+        except Exception:  # noqa: BLE001 - an exception that does not travel: its words
             sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
 
 

@@ -76,6 +76,23 @@ def test_an_exception_that_does_not_pickle_arrives_as_its_words():
         run_forked(stage, lambda name: None)
 
 
+class NeedsTwo(Exception):
+    """Pickles (as its class and args) but cannot be rebuilt from its args alone."""
+
+    def __init__(self, message, detail):
+        super().__init__(message)
+        self.detail = detail
+
+
+def test_an_exception_that_pickles_but_does_not_rebuild_arrives_as_its_words():
+    def stage(progress):
+        raise NeedsTwo("bad cell", 2)
+
+    with pytest.raises(RuntimeError, match="NeedsTwo: bad cell") as caught:
+        run_forked(stage, lambda name: None)
+    assert 'raise NeedsTwo("bad cell", 2)' in str(caught.value.__cause__)
+
+
 def test_a_child_killed_without_a_result_is_a_grader_error():
     def stage(progress):
         os.kill(os.getpid(), signal.SIGKILL)
