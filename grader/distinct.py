@@ -50,7 +50,7 @@ class Coded:
 
     def strings(self, index: pd.Index) -> pd.Series:
         """The column as a string Series over index, each distinct value converted once."""
-        return pd.Series(self.spread(pd.array(self.values, dtype="string")), index=index)
+        return spread(self.values, self.codes, index)
 
     @property
     def has_blank(self) -> bool:
@@ -145,13 +145,13 @@ def spread(values: Sequence, codes: np.ndarray, index: pd.Index,
 def per_combination(func: Callable[..., object], columns: dict[str, pd.Series],
                     index: pd.Index, dtype: str = "string") -> pd.Series:
     """func(**values) once per distinct combination of the columns, spread over the rows."""
-    arrays = [np.asarray(c.to_numpy(dtype=object)) for c in columns.values()]
     if not len(index):
         return pd.Series(pd.array([], dtype=dtype), index=index)
     codes, first = combine(list(columns.values()))
-    names = list(columns)
-    results = [func(**{name: _plain(arrays[i][row]) for i, name in enumerate(names)})
-               for row in first]
+    # Only each combination's first row is needed as Python values.
+    picked = {name: c.iloc[first].to_numpy(dtype=object) for name, c in columns.items()}
+    results = [func(**{name: _plain(values[k]) for name, values in picked.items()})
+               for k in range(len(first))]
     return spread(results, codes, index, dtype)
 
 
