@@ -529,14 +529,15 @@ def bench_v1(key: str, repeats: int) -> list[Row]:
                 f"{w.rss_mb:,.0f} MB", f"{rss:.2f}", "≤ 1.00", rss <= 1.0)]
 
 
-def _seed_edit(folder: Path, i: int) -> bytes:
-    """The seed with its first row's last cell edited (a new text on every save, so each
-    save is a real change that no earlier build matches)."""
+def _seed_edit(folder: Path, i: int, root: Path = ROOT) -> bytes:
+    """The seed of the tree at `root` with its first row's last cell edited (a new text on
+    every save, so each save is a real change that no earlier build matches); grader.toml
+    is copied beside it once, as a user's folder holds it."""
     folder.mkdir(parents=True, exist_ok=True)
-    settings = ROOT / "grader.toml"
-    if settings.exists():
+    settings = root / "grader.toml"
+    if i == 0 and settings.exists():
         shutil.copy(settings, folder / "grader.toml")
-    seed = (ROOT / "evidence.csv").read_bytes()
+    seed = (root / "evidence.csv").read_bytes()
     if i == 0:
         return seed
     lines = seed.split(b"\n")
@@ -547,59 +548,113 @@ def _seed_edit(folder: Path, i: int) -> bytes:
     return b"\n".join(lines)
 
 
-def bench_watch(saves: int) -> list[Row]:
-    """Save → "rebuilt" line of `grader watch` on the seed, against a warm bare v1 render."""
-    import selectors
+ISSUE_CODE = "d2b1741"
+"""The code and seed issue #18 measured (30 citations, 14 pages): the last commit before
+contract v2, checked out by `git archive` to time its own watch loop on this machine."""
+ISSUE_WATCH_SECONDS = 3.5
+"""Save → "rebuilt" of that code's `grader watch` on the machine the issue was filed on."""
 
-    folder = WORK / "watch"
-    shutil.rmtree(folder / "out", ignore_errors=True)
-    evidence = folder / "evidence.csv"
-    evidence.write_bytes(_seed_edit(folder, 0))
+
+def issue_code_tree() -> Path:
+    """The source tree at ISSUE_CODE under benchmarks/work/ (extracted once)."""
+    tree = WORK / f"code-{ISSUE_CODE}"
+    if not (tree / "grader" / "__main__.py").exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        tree.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ISSUE_CODE],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        # Installed, templates/ is the package grader.templates (pyproject maps it); run
+        # from a source tree on PYTHONPATH, the old code finds it as a subfolder.
+        (tree / "grader" / "templates").symlink_to("../templates")
+    return tree
+
+
+class _Watcher:
+    """A `grader watch` process on a copy of a seed, timed from a save to its next line."""
+
+    def __init__(self, folder: Path, root: Path, env: dict[str, str]):
+        import selectors
+
+        self.folder, self.root, self.saves = folder, root, 0
+        shutil.rmtree(folder, ignore_errors=True)
+        self.evidence = folder / "evidence.csv"
+        self.evidence.write_bytes(_seed_edit(folder, 0, root))
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "grader", "watch", str(self.evidence), "--out", str(folder / "out"),
+             "--format", "pdf", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=folder, env=env, text=True, bufsize=1)
+        self.chooser = selectors.DefaultSelector()
+        self.chooser.register(self.process.stdout, selectors.EVENT_READ)
+        if "built" not in (first := self._line()):
+            raise RuntimeError(f"grader watch ({root}): {first!r}")
+
+    def _line(self, timeout: float = 600) -> str:
+        if not self.chooser.select(timeout):
+            raise TimeoutError(f"grader watch ({self.root}) said nothing")
+        return self.process.stdout.readline()
+
+    def save(self) -> float:
+        """Save the next edit of the seed; seconds until the "rebuilt" line."""
+        time.sleep(1.5)  # past the watcher's quiet period
+        self.saves += 1
+        started = time.perf_counter()
+        self.evidence.write_bytes(_seed_edit(self.folder, self.saves, self.root))
+        said = self._line()
+        seconds = time.perf_counter() - started
+        if "rebuilt" not in said:
+            raise RuntimeError(f"grader watch ({self.root}): {said!r}")
+        return seconds
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+def bench_watch(saves: int) -> list[Row]:
+    """Save → "rebuilt" line of `grader watch` on the seed, against a warm bare v1 render
+    and against the issue's own code on its own seed, interleaved save by save."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    watcher = subprocess.Popen([*GRADER, "watch", str(evidence), "--out", str(folder / "out"),
-                                "--format", "pdf", "-q"], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, cwd=folder, env=env, text=True,
-                               bufsize=1)
+    old_env = {**env, "PYTHONPATH": str(issue_code_tree())}
+    watcher = old = None
     bare = subprocess.Popen([PYTHON, "-c", WARM_BARE, str(v1_baseline("seed")),
                              str(WORK / "v1" / "bare-warm.pdf")], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
-    chooser = selectors.DefaultSelector()
-    chooser.register(watcher.stdout, selectors.EVENT_READ)
-
-    def line(timeout: float = 600) -> str:
-        if not chooser.select(timeout):
-            raise TimeoutError("grader watch said nothing")
-        return watcher.stdout.readline()
-
-    rebuilds, renders = [], []
+    rebuilds, renders, old_rebuilds = [], [], []
     try:
-        first = line()
-        if "built" not in first:
-            raise RuntimeError(f"grader watch: {first!r}")
+        watcher = _Watcher(WORK / "watch", ROOT, env)
+        old = _Watcher(WORK / f"watch-{ISSUE_CODE}", issue_code_tree(), old_env)
         assert bare.stdout.readline().strip() == "ready"
-        for i in range(saves):
-            time.sleep(1.5)  # past the watcher's quiet period
-            started = time.perf_counter()
-            evidence.write_bytes(_seed_edit(folder, i + 1))
-            said = line()
-            rebuilds.append(time.perf_counter() - started)
-            if "rebuilt" not in said:
-                raise RuntimeError(f"grader watch: {said!r}")
+        for _ in range(saves):
+            rebuilds.append(watcher.save())
             bare.stdin.write("go\n")
             renders.append(float(bare.stdout.readline()))
+            old_rebuilds.append(old.save())
     finally:
-        watcher.terminate()
-        watcher.wait()
+        for each in (watcher, old):
+            if each:
+                each.stop()
         bare.stdin.close()
         bare.wait()
     rebuild, render = statistics.median(rebuilds), statistics.median(renders)
-    ratio = rebuild / render
+    old_rebuild = statistics.median(old_rebuilds)
+    ratio, old_ratio = rebuild / render, rebuild / old_rebuild
+    # The issue's 1.5 s is a figure of the machine it was measured on, where the issue's
+    # code took ISSUE_WATCH_SECONDS; on another machine it scales with that code's time.
+    scaled_target = WATCH_SECONDS_TARGET * old_rebuild / ISSUE_WATCH_SECONDS
     return [Row(f"`grader watch`: save of the seed → \"rebuilt\" line vs a warm bare "
                 f"WeasyPrint render of the v1 seed brief.html (median of {saves} "
                 "interleaved)", _fmt_s(rebuild), _fmt_s(render), f"{ratio:.2f}",
                 f"≤ {WATCH_TARGET:.2f}", ratio <= WATCH_TARGET),
-            Row("`grader watch`: save of the seed → \"rebuilt\" line", _fmt_s(rebuild),
-                target=f"≤ {WATCH_SECONDS_TARGET:.1f} s", ok=rebuild <= WATCH_SECONDS_TARGET)]
+            Row(f"`grader watch` of the issue's code ({ISSUE_CODE}) on its seed, same "
+                f"saves interleaved: {ISSUE_WATCH_SECONDS} s on the issue's machine",
+                _fmt_s(rebuild), _fmt_s(old_rebuild), f"{old_ratio:.2f}",
+                f"≤ {WATCH_SECONDS_TARGET / ISSUE_WATCH_SECONDS:.2f}",
+                old_ratio <= WATCH_SECONDS_TARGET / ISSUE_WATCH_SECONDS),
+            Row("`grader watch`: save of the seed → \"rebuilt\" line (the issue's 1.5 s "
+                "scaled by its code's time here)", _fmt_s(rebuild),
+                target=f"≤ {scaled_target:.2f} s here (1.5 s there)",
+                ok=rebuild <= scaled_target)]
 
 
 # --- the report -------------------------------------------------------------------------
