@@ -639,22 +639,21 @@ def bench_watch(saves: int) -> list[Row]:
     rebuild, render = statistics.median(rebuilds), statistics.median(renders)
     old_rebuild = statistics.median(old_rebuilds)
     ratio, old_ratio = rebuild / render, rebuild / old_rebuild
-    # The issue's 1.5 s is a figure of the machine it was measured on, where the issue's
-    # code took ISSUE_WATCH_SECONDS; on another machine it scales with that code's time.
-    scaled_target = WATCH_SECONDS_TARGET * old_rebuild / ISSUE_WATCH_SECONDS
+    # The issue's 1.5 s is a figure of the machine it was filed on, where the issue's code
+    # took ISSUE_WATCH_SECONDS; on a machine of another speed it scales with that code's time.
+    old_target = WATCH_SECONDS_TARGET / ISSUE_WATCH_SECONDS
     return [Row(f"`grader watch`: save of the seed → \"rebuilt\" line vs a warm bare "
                 f"WeasyPrint render of the v1 seed brief.html (median of {saves} "
                 "interleaved)", _fmt_s(rebuild), _fmt_s(render), f"{ratio:.2f}",
                 f"≤ {WATCH_TARGET:.2f}", ratio <= WATCH_TARGET),
-            Row(f"`grader watch` of the issue's code ({ISSUE_CODE}) on its seed, same "
-                f"saves interleaved: {ISSUE_WATCH_SECONDS} s on the issue's machine",
+            Row(f"`grader watch` vs the issue's own code ({ISSUE_CODE}) watching its seed, "
+                f"same saves interleaved: {WATCH_SECONDS_TARGET} s where that took "
+                f"{ISSUE_WATCH_SECONDS} s, i.e. ≤ {old_target * old_rebuild:.2f} s here",
                 _fmt_s(rebuild), _fmt_s(old_rebuild), f"{old_ratio:.2f}",
-                f"≤ {WATCH_SECONDS_TARGET / ISSUE_WATCH_SECONDS:.2f}",
-                old_ratio <= WATCH_SECONDS_TARGET / ISSUE_WATCH_SECONDS),
-            Row("`grader watch`: save of the seed → \"rebuilt\" line (the issue's 1.5 s "
-                "scaled by its code's time here)", _fmt_s(rebuild),
-                target=f"≤ {scaled_target:.2f} s here (1.5 s there)",
-                ok=rebuild <= scaled_target)]
+                f"≤ {old_target:.2f}", old_ratio <= old_target),
+            Row("`grader watch`: save of the seed → \"rebuilt\" line, as the issue wrote it "
+                "(its machine's seconds)", _fmt_s(rebuild),
+                target=f"≤ {WATCH_SECONDS_TARGET:.1f} s", ok=rebuild <= WATCH_SECONDS_TARGET)]
 
 
 # --- the report -------------------------------------------------------------------------
