@@ -549,8 +549,9 @@ def _seed_edit(folder: Path, i: int, root: Path = ROOT) -> bytes:
 
 
 ISSUE_CODE = "d2b1741"
-"""The code and seed issue #18 measured (30 citations, 14 pages): the last commit before
-contract v2, checked out by `git archive` to time its own watch loop on this machine."""
+"""The code and seed issue #18 measured (30 citations, 14 pages): issue 17's hardening
+branch before contract v2 was merged into it, checked out by `git archive` to time its own
+watch loop on this machine (with today's installed dependencies)."""
 ISSUE_WATCH_SECONDS = 3.5
 """Save → "rebuilt" of that code's `grader watch` on the machine the issue was filed on."""
 
@@ -558,7 +559,7 @@ ISSUE_WATCH_SECONDS = 3.5
 def issue_code_tree() -> Path:
     """The source tree at ISSUE_CODE under benchmarks/work/ (extracted once)."""
     tree = WORK / f"code-{ISSUE_CODE}"
-    if not (tree / "grader" / "__main__.py").exists():
+    if not (tree / "grader" / "templates").is_symlink():  # the extraction's last step
         shutil.rmtree(tree, ignore_errors=True)
         tree.mkdir(parents=True)
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", ISSUE_CODE],
@@ -584,10 +585,14 @@ class _Watcher:
             [PYTHON, "-m", "grader", "watch", str(self.evidence), "--out", str(folder / "out"),
              "--format", "pdf", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=folder, env=env, text=True, bufsize=1)
-        self.chooser = selectors.DefaultSelector()
-        self.chooser.register(self.process.stdout, selectors.EVENT_READ)
-        if "built" not in (first := self._line()):
-            raise RuntimeError(f"grader watch ({root}): {first!r}")
+        try:
+            self.chooser = selectors.DefaultSelector()
+            self.chooser.register(self.process.stdout, selectors.EVENT_READ)
+            if "built" not in (first := self._line()):
+                raise RuntimeError(f"grader watch ({root}): {first!r}")
+        except BaseException:
+            self.stop()
+            raise
 
     def _line(self, timeout: float = 600) -> str:
         if not self.chooser.select(timeout):
@@ -611,9 +616,15 @@ class _Watcher:
         self.process.wait()
 
 
+def _span(ratios: list[float]) -> str:
+    """The range of a list of ratios, e.g. "0.31-0.36"."""
+    return f"{min(ratios):.2f}-{max(ratios):.2f}"
+
+
 def bench_watch(saves: int) -> list[Row]:
     """Save → "rebuilt" line of `grader watch` on the seed, against a warm bare v1 render
-    and against the issue's own code on its own seed, interleaved save by save."""
+    and against the issue's own code on its own seed, interleaved save by save (the order
+    turned round on every other save; ratios are medians of each save's pair)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     old_env = {**env, "PYTHONPATH": str(issue_code_tree())}
     watcher = old = None
@@ -625,11 +636,15 @@ def bench_watch(saves: int) -> list[Row]:
         watcher = _Watcher(WORK / "watch", ROOT, env)
         old = _Watcher(WORK / f"watch-{ISSUE_CODE}", issue_code_tree(), old_env)
         assert bare.stdout.readline().strip() == "ready"
-        for _ in range(saves):
-            rebuilds.append(watcher.save())
-            bare.stdin.write("go\n")
-            renders.append(float(bare.stdout.readline()))
-            old_rebuilds.append(old.save())
+        for i in range(saves):
+            for step in (("today", "bare", "old") if i % 2 == 0 else ("old", "bare", "today")):
+                if step == "today":
+                    rebuilds.append(watcher.save())
+                elif step == "old":
+                    old_rebuilds.append(old.save())
+                else:
+                    bare.stdin.write("go\n")
+                    renders.append(float(bare.stdout.readline()))
     finally:
         for each in (watcher, old):
             if each:
@@ -638,21 +653,26 @@ def bench_watch(saves: int) -> list[Row]:
         bare.wait()
     rebuild, render = statistics.median(rebuilds), statistics.median(renders)
     old_rebuild = statistics.median(old_rebuilds)
-    ratio, old_ratio = rebuild / render, rebuild / old_rebuild
+    ratios = [a / b for a, b in zip(rebuilds, renders, strict=True)]
+    old_ratios = [a / b for a, b in zip(rebuilds, old_rebuilds, strict=True)]
+    ratio, old_ratio = statistics.median(ratios), statistics.median(old_ratios)
     # The issue's 1.5 s is a figure of the machine it was filed on, where the issue's code
     # took ISSUE_WATCH_SECONDS; on a machine of another speed it scales with that code's time.
     old_target = WATCH_SECONDS_TARGET / ISSUE_WATCH_SECONDS
     return [Row(f"`grader watch`: save of the seed → \"rebuilt\" line vs a warm bare "
                 f"WeasyPrint render of the v1 seed brief.html (median of {saves} "
-                "interleaved)", _fmt_s(rebuild), _fmt_s(render), f"{ratio:.2f}",
+                f"interleaved pairs, {_span(ratios)})", _fmt_s(rebuild), _fmt_s(render),
+                f"{ratio:.2f}",
                 f"≤ {WATCH_TARGET:.2f}", ratio <= WATCH_TARGET),
-            Row(f"`grader watch` vs the issue's own code ({ISSUE_CODE}) watching its seed, "
-                f"same saves interleaved: {WATCH_SECONDS_TARGET} s where that took "
+            Row(f"`grader watch` vs the issue's own code ({ISSUE_CODE}) watching its own "
+                f"seed (30 citations), saves interleaved (median of {saves} pairs, "
+                f"{_span(old_ratios)}): {WATCH_SECONDS_TARGET} s where that took "
                 f"{ISSUE_WATCH_SECONDS} s, i.e. ≤ {old_target * old_rebuild:.2f} s here",
                 _fmt_s(rebuild), _fmt_s(old_rebuild), f"{old_ratio:.2f}",
                 f"≤ {old_target:.2f}", old_ratio <= old_target),
-            Row("`grader watch`: save of the seed → \"rebuilt\" line, as the issue wrote it "
-                "(its machine's seconds)", _fmt_s(rebuild),
+            Row("`grader watch`: save of the seed → \"rebuilt\" line, measured here against "
+                "the issue's figure as written (seconds of the machine it was filed on)",
+                _fmt_s(rebuild),
                 target=f"≤ {WATCH_SECONDS_TARGET:.1f} s", ok=rebuild <= WATCH_SECONDS_TARGET)]
 
 
