@@ -626,7 +626,7 @@ def bench_watch(saves: int) -> list[Row]:
     and against the issue's own code on its own seed, interleaved save by save (the order
     turned round on every other save; ratios are medians of each save's pair)."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    old_env = {**env, "PYTHONPATH": str(issue_code_tree())}
+    old_tree = issue_code_tree()
     watcher = old = None
     bare = subprocess.Popen([PYTHON, "-c", WARM_BARE, str(v1_baseline("seed")),
                              str(WORK / "v1" / "bare-warm.pdf")], stdin=subprocess.PIPE,
@@ -634,17 +634,19 @@ def bench_watch(saves: int) -> list[Row]:
     rebuilds, renders, old_rebuilds = [], [], []
     try:
         watcher = _Watcher(WORK / "watch", ROOT, env)
-        old = _Watcher(WORK / f"watch-{ISSUE_CODE}", issue_code_tree(), old_env)
+        old = _Watcher(WORK / f"watch-{ISSUE_CODE}", old_tree,
+                       {**env, "PYTHONPATH": str(old_tree)})
         assert bare.stdout.readline().strip() == "ready"
+
+        def render_bare() -> None:
+            bare.stdin.write("go\n")
+            renders.append(float(bare.stdout.readline()))
+
+        sides = [lambda: rebuilds.append(watcher.save()), render_bare,
+                 lambda: old_rebuilds.append(old.save())]
         for i in range(saves):
-            for step in (("today", "bare", "old") if i % 2 == 0 else ("old", "bare", "today")):
-                if step == "today":
-                    rebuilds.append(watcher.save())
-                elif step == "old":
-                    old_rebuilds.append(old.save())
-                else:
-                    bare.stdin.write("go\n")
-                    renders.append(float(bare.stdout.readline()))
+            for take in sides if i % 2 == 0 else sides[::-1]:
+                take()
     finally:
         for each in (watcher, old):
             if each:
