@@ -44,6 +44,12 @@ class Coded:
         """Each row's value as an object array, `blank` where the cell is blank."""
         return np.append(self.values, np.array([blank], dtype=object))[self.codes]
 
+    def inferred(self, blank: object = pd.NA) -> pd.api.extensions.ExtensionArray:
+        """decoded() as the array pandas infers from it (str for text), inferred and converted
+        once per distinct value: a column set from decoded() converts every row (issue 18)."""
+        typed = pd.Series(np.append(self.values, np.array([blank], dtype=object))).array
+        return typed.take(np.where(self.codes >= 0, self.codes, len(self.values)))
+
     def spread(self, typed: pd.api.extensions.ExtensionArray) -> pd.api.extensions.ExtensionArray:
         """typed[k] converted once per distinct value, taken by every row; NA where blank."""
         return typed.take(self.codes, allow_fill=True)

@@ -427,7 +427,7 @@ def _inherit(frame: pd.DataFrame, distinct: Distinct,
                     f"{level} {keys[i]}; a {level}'s {column.name} must agree on every row "
                     "(or be blank)", code="conflicting-values"))
             distinct[column.name] = filled = coded.fill_blanks(first_code)
-            frame[column.name] = filled.decoded()
+            frame[column.name] = filled.inferred()
             if column.required == "group":
                 problems += _missing_in_group(level, key, column.name, groups, first_row,
                                               first_given, keys, lines, path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.distinct import BLANK, Coded, Groups, combine, per_combination, spread
 
@@ -140,3 +142,15 @@ def test_coded_strings_gives_each_row_its_value_and_keeps_blanks_na():
     out = Coded.of(np.array(["r1", "", None, "r1"], dtype=object)).strings(pd.Index([5, 6, 7, 8]))
     assert str(out.dtype) == "string" and list(out.index) == [5, 6, 7, 8]
     assert out.tolist() == ["r1", "", pd.NA, "r1"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "B", " c", ""]),
+                          st.integers(-3, 3)), max_size=12))
+def test_inferred_is_the_column_pandas_would_make_of_decoded(cells):
+    coded = Coded.of(cells)
+    frame = pd.DataFrame({"by_row": np.zeros(len(cells), dtype=object)}, dtype=object)
+    frame["by_row"] = coded.decoded()  # what _inherit did: every row inferred and converted
+    frame["inferred"] = coded.inferred()
+    assert frame["inferred"].dtype == frame["by_row"].dtype
+    pd.testing.assert_series_equal(frame["inferred"], frame["by_row"], check_names=False)
