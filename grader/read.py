@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import math
@@ -35,11 +36,11 @@ class Source:
     name: str  # as shown in messages (a PDF's attachment as BRIEF.pdf#NAME)
     data: bytes
     filename: str = "evidence.csv"  # its base name: the suffix says CSV or .xlsx
-    sha256: str = ""
 
-    def __post_init__(self) -> None:
-        if not self.sha256:
-            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+    @functools.cached_property
+    def sha256(self) -> str:
+        """The bytes' sha256 (hex), computed when first asked: `score` never asks."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def read_source(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -66,3 +66,17 @@ def test_assess_takes_bytes_or_a_source_as_well_as_a_path(tmp_path):
     for a in (by_bytes, by_source):
         assert a.evidence.sha256 == by_path.evidence.sha256
         assert a.ratings.equals(by_path.ratings)
+
+
+def test_the_sha256_of_what_was_read_is_computed_when_asked_and_score_never_asks(tmp_path):
+    import hashlib
+
+    from grader.pipeline import rate_only
+
+    csv = tmp_path / "evidence.csv"
+    csv.write_text(make_rows(*ROWS), encoding="utf-8")
+    rated = rate_only(csv)
+    assert "sha256" not in vars(rated.evidence.source)  # the score CSV does not hash 42 MB
+    data = csv.read_bytes()
+    assert rated.evidence.sha256 == hashlib.sha256(data).hexdigest()
+    assert Source("x", data).sha256 == rated.evidence.source.sha256
