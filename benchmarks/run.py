@@ -584,7 +584,10 @@ class _Watcher:
         self.process = subprocess.Popen(
             [PYTHON, "-m", "grader", "watch", str(self.evidence), "--out", str(folder / "out"),
              "--format", "pdf", "-q"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=folder, env=env, text=True, bufsize=1)
+            cwd=folder, env=env, bufsize=0)
+        # Lines are cut from the pipe's bytes here: a buffered readline can take several
+        # lines off the pipe at once, and select() then waits for more that never come.
+        self._read = b""
         try:
             self.chooser = selectors.DefaultSelector()
             self.chooser.register(self.process.stdout, selectors.EVENT_READ)
@@ -595,25 +598,50 @@ class _Watcher:
             raise
 
     def _line(self, timeout: float = 600) -> str:
-        if not self.chooser.select(timeout):
-            raise TimeoutError(f"grader watch ({self.root}) said nothing")
-        return self.process.stdout.readline()
+        """The watcher's next line ("" once it has exited), waiting up to timeout seconds."""
+        while b"\n" not in self._read:
+            if not self.chooser.select(timeout):
+                raise TimeoutError(f"grader watch ({self.root}) said nothing")
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:
+                line, self._read = self._read, b""
+                return line.decode()
+            self._read += chunk
+        line, self._read = self._read.split(b"\n", 1)
+        return line.decode() + "\n"
+
+    def _waiting(self) -> bool:
+        """Whether a line or the end of the output can be read now without waiting."""
+        return b"\n" in self._read or bool(self.chooser.select(0))
 
     def save(self) -> float:
-        """Save the next edit of the seed; seconds until the "rebuilt" line."""
+        """Save the next edit of the seed; seconds until the "rebuilt" line.
+
+        A watcher may see one save as two events and answer the second "no change" (the
+        old code's did, once in a run): such lines, before the save or after it, are not
+        its answer to this save and are passed over.
+        """
         time.sleep(1.5)  # past the watcher's quiet period
+        while self._waiting():  # lines left over from the last save
+            self._said(self._line())
         self.saves += 1
         started = time.perf_counter()
         self.evidence.write_bytes(_seed_edit(self.folder, self.saves, self.root))
-        said = self._line()
-        seconds = time.perf_counter() - started
-        if "rebuilt" not in said:
-            raise RuntimeError(f"grader watch ({self.root}): {said!r}")
-        return seconds
+        while "rebuilt" not in (said := self._line()):
+            self._said(said)
+        return time.perf_counter() - started
+
+    def _said(self, line: str) -> None:
+        """A line that is not a rebuild: an error unless it says nothing changed."""
+        if "no change" not in line:
+            raise RuntimeError(f"grader watch ({self.root}): {line!r}")
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait()
+        self.process.stdout.close()
+        if hasattr(self, "chooser"):
+            self.chooser.close()
 
 
 def _span(ratios: list[float]) -> str:
