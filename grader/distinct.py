@@ -40,15 +40,18 @@ class Coded:
         """The distinct value a code stands for (NA for BLANK)."""
         return pd.NA if code == BLANK else self.values[code]
 
+    def _and_blank(self, blank: object) -> np.ndarray:
+        """The distinct values and then `blank`, which BLANK (-1) indexes from the end."""
+        return np.append(self.values, np.array([blank], dtype=object))
+
     def decoded(self, blank: object = pd.NA) -> np.ndarray:
         """Each row's value as an object array, `blank` where the cell is blank."""
-        return np.append(self.values, np.array([blank], dtype=object))[self.codes]
+        return self._and_blank(blank)[self.codes]
 
     def inferred(self, blank: object = pd.NA) -> pd.api.extensions.ExtensionArray:
         """decoded() as the array pandas infers from it (str for text), inferred and converted
         once per distinct value: a column set from decoded() converts every row (issue 18)."""
-        typed = pd.Series(np.append(self.values, np.array([blank], dtype=object))).array
-        return typed.take(np.where(self.codes >= 0, self.codes, len(self.values)))
+        return pd.Series(self._and_blank(blank)).array.take(self.codes)
 
     def spread(self, typed: pd.api.extensions.ExtensionArray) -> pd.api.extensions.ExtensionArray:
         """typed[k] converted once per distinct value, taken by every row; NA where blank."""
