@@ -1,4 +1,5 @@
-"""answered_once: WeasyPrint's normal-flow test in one call, and struts kept per style."""
+"""answered_once: WeasyPrint's normal-flow test in one call, struts kept per style, and
+boxes whose style paints nothing given no background without asking it again."""
 
 from __future__ import annotations
 
@@ -37,6 +38,60 @@ FLOWS = """
 <svg width="40" height="20"><text x="2" y="12" font-size="9">svg text</text></svg>
 """ + "<p>filler text on more pages</p>" * 25
 
+# Everything layout_box_backgrounds looks at, on blocks, inline boxes, table parts, markers,
+# generated content, margin boxes and the canvas: colours (transparent, currentColor),
+# images (gradient, data: URL), hidden boxes, radii in lengths and percentages, shadows,
+# border images and mask borders.
+PAINTS = """
+<style>
+  @page { size: 90mm 70mm; margin: 8mm; background: #fafafa;
+          @bottom-center { content: counter(page); background: #eee; border-radius: 1mm } }
+  html { background: linear-gradient(#fff, #eef) } body { margin: 0 }
+  .c { background: #def } .t { background: rgba(0, 0, 0, 0) } .cc { background: currentColor }
+  .ct { color: transparent; background: currentColor } .g { background: linear-gradient(red, blue) }
+  .u { background: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='4' \
+height='4'%3E%3Crect width='4' height='4' fill='green'/%3E%3C/svg%3E") }
+  .h { visibility: hidden; background: #f00 } .hs { visibility: hidden; box-shadow: 1px 1px red }
+  .r { border-radius: 2mm } .rp { border-radius: 20% / 10% } .r0 { border-radius: 0 3mm }
+  .s { box-shadow: 0 0 2px #000 } .bi { border: 3px solid; border-image: linear-gradient(red, blue) 1 }
+  .mb { mask-border-source: linear-gradient(red, blue) }
+  tr.x { background: #ffe } tbody.y { background: #eff } col.z { background: #fef }
+  li::marker { color: #c00 } p.b::before { content: "before "; background: #ccf; border-radius: 1mm }
+</style>
+<p class="c">coloured <span class="c r">inline rounded</span> <span class="t">clear</span>
+  <span class="cc">current</span> <span class="ct">transparent current</span></p>
+<div class="g r">gradient</div><div class="u rp">image, radii in percent</div>
+<div class="h">hidden <span>child</span></div><div class="hs">hidden shadow</div>
+<div class="r0">one corner</div><div class="s">shadow</div><div class="bi">border image</div>
+<div class="mb">mask border</div><p class="b">generated</p>
+<ul><li>one</li><li class="c">two</li></ul>
+<table><colgroup><col class="z"><col></colgroup>
+  <tbody class="y"><tr class="x"><td>a</td><td class="c r">b</td></tr><tr><td>c</td><td>d</td></tr></tbody>
+</table>
+""" + "<p>filler text on more pages <span class='c'>with a background</span></p>" * 20
+
+
+def _every_box(box):
+    yield box
+    for child in box.all_children():
+        yield from _every_box(child)
+
+
+@needs_adapter
+def test_a_box_whose_style_paints_nothing_is_left_by_weasyprint_as_the_adapter_leaves_it():
+    pages = weasyprint.HTML(string=PAINTS).render().pages
+    plain = painted = 0
+    for page in pages:
+        for box in _every_box(page._page_box):
+            if box is page._page_box or not box_questions.paints_nothing(box.style):
+                painted += box.background is not None
+                continue
+            plain += 1
+            assert box.background is None, box.element_tag
+            assert all(getattr(box, r) == (0, 0) for r in box_questions.CORNER_RADII)
+            assert not {"border_image", "mask_border_image"} & set(vars(box))
+    assert plain > 100 and painted > 20
+
 
 @needs_adapter
 def test_every_box_gets_the_same_flow_answer_and_every_style_the_same_strut(monkeypatch):
@@ -44,7 +99,7 @@ def test_every_box_gets_the_same_flow_answer_and_every_style_the_same_strut(monk
     from weasyprint.text import line_break
 
     original_flow, original_strut = boxes.Box.is_in_normal_flow, line_break.strut
-    kept = box_questions._kept_struts(original_strut)
+    kept = box_questions._kept_per_style(original_strut)
     flows, struts = [], []
 
     def both_flow(box):
@@ -70,10 +125,11 @@ def test_every_box_gets_the_same_flow_answer_and_every_style_the_same_strut(monk
 
 
 @needs_adapter
-def test_the_pages_lay_out_the_same_with_and_without():
-    stock = weasyprint.HTML(string=FLOWS).write_pdf(uncompressed_pdf=True)
+@pytest.mark.parametrize("html", [FLOWS, PAINTS], ids=["flows", "paints"])
+def test_the_pages_lay_out_the_same_with_and_without(html):
+    stock = weasyprint.HTML(string=html).write_pdf(uncompressed_pdf=True)
     with answered_once() as installed:
-        adapted = weasyprint.HTML(string=FLOWS).write_pdf(uncompressed_pdf=True)
+        adapted = weasyprint.HTML(string=html).write_pdf(uncompressed_pdf=True)
     assert installed and adapted == stock
 
 
@@ -82,10 +138,14 @@ def test_put_back_after_an_error_and_left_alone_where_it_does_not_apply(monkeypa
     from weasyprint.layout import inline
     from weasyprint.text import line_break
 
+    from weasyprint.layout import background
+
     flow, strut = boxes.Box.is_in_normal_flow, line_break.strut
+    backgrounds = background.layout_box_backgrounds
     with pytest.raises(RuntimeError), answered_once():
         raise RuntimeError("a render that fails")
     assert boxes.Box.is_in_normal_flow is flow and inline.strut is strut
+    assert background.layout_box_backgrounds is backgrounds
     monkeypatch.setattr(boxes.InlineBox, "is_floated", lambda box: False, raising=False)
     with answered_once() as installed:  # a box class with its own flow method
         assert not installed and boxes.Box.is_in_normal_flow is flow
