@@ -95,19 +95,30 @@ def brief_changes(old_path: Path | Source, new: Assessment) -> dict:
 # --- comparing two assessments -------------------------------------------------------
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).where(frame.notna(), None)
+def _plain_columns(frame: pd.DataFrame, names) -> dict[str, list]:
+    """Each named column's values as Python objects, a missing value as None."""
+    return {name: [None if missing else value for value, missing in
+                   zip(frame[name].astype(object).tolist(), frame[name].isna().tolist())]
+            for name in names}
 
 
 def _study_values(a: Assessment) -> dict[str, dict]:
-    c = _plain(a.evidence.rows)
-    first = c.drop_duplicates("study_id").set_index("study_id")
-    return first[list(STUDY_FIELDS)].to_dict("index")
+    """Each study's attributes, from the first row that cites it."""
+    rows = a.evidence.rows
+    values = _plain_columns(rows, STUDY_FIELDS)
+    first: dict[str, dict] = {}
+    for i, sid in enumerate(rows["study_id"].tolist()):
+        if sid not in first:
+            first[sid] = {f: values[f][i] for f in STUDY_FIELDS}
+    return first
 
 
 def _citation_values(a: Assessment) -> dict[tuple[str, str], dict]:
-    c = _plain(a.evidence.rows).set_index(["position_id", "study_id"])
-    return c[list(CITATION_FIELDS)].to_dict("index")
+    """Each citation's attributes, by (position_id, study_id)."""
+    rows = a.evidence.rows
+    values = _plain_columns(rows, CITATION_FIELDS)
+    keys = zip(rows["position_id"].tolist(), rows["study_id"].tolist())
+    return {key: {f: values[f][i] for f in CITATION_FIELDS} for i, key in enumerate(keys)}
 
 
 def _by_study(cited: dict[tuple[str, str], dict]) -> dict[str, set[tuple[str, str]]]:

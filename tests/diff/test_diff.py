@@ -89,6 +89,25 @@ def test_studies_added_removed_and_changed_with_certainty_before_and_after(versi
     assert result.studies == STUDIES
 
 
+def test_compared_values_are_each_cell_as_pandas_gives_it_blanks_as_none(versions):
+    from pathlib import Path
+
+    for path in (*versions, Path(__file__).parents[2] / "evidence.csv"):
+        a = assess(path)
+        rows = a.evidence.rows
+        plain = rows.astype(object).where(rows.notna(), None)
+        studies = plain.drop_duplicates("study_id").set_index("study_id")
+        citations = plain.set_index(["position_id", "study_id"])
+        for got, want in (
+                (diff._study_values(a), studies[list(diff.STUDY_FIELDS)].to_dict("index")),
+                (diff._citation_values(a),
+                 citations[list(diff.CITATION_FIELDS)].to_dict("index"))):
+            assert got == want and list(got) == list(want)
+            cells = [(v, want[k][f]) for k in got for f, v in got[k].items()]
+            assert any(v is None for v, _ in cells) and any(isinstance(v, int) for v, _ in cells)
+            assert all(type(diff._json_value(v)) is type(diff._json_value(w)) for v, w in cells)
+
+
 def test_positions_whose_verdict_or_certainty_changed(versions):
     assert diff.diff_files(*versions).positions == POSITIONS
 
