@@ -17,7 +17,7 @@ import pytest
 from grader.build import BuildOptions
 from grader.rubric import default_rubric_text
 from grader.scaffold import starter_csv
-from grader.watch import Rebuild, rebuild, watch
+from grader.watch import DEBOUNCE_SECONDS, Rebuild, rebuild, watch
 
 OLD = starter_csv()
 SMALL = OLD.replace(",240,", ",8,")  # Trial2020: moderate → low
@@ -29,15 +29,16 @@ FORMATS = ("json", "md")
 class Watcher:
     """grader.watch.watch in a thread, its reports in a queue."""
 
-    def __init__(self, options: BuildOptions):
+    def __init__(self, options: BuildOptions, debounce: float = 0.15):
         self.events: queue.Queue = queue.Queue()
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(options,), daemon=True)
+        self.thread = threading.Thread(target=self._run, args=(options, debounce),
+                                       daemon=True)
         self.thread.start()
 
-    def _run(self, options):
+    def _run(self, options, debounce):
         try:
-            watch(options, stop_event=self.stop, on_result=self.events.put, debounce=0.15,
+            watch(options, stop_event=self.stop, on_result=self.events.put, debounce=debounce,
                   poll=0.2)
         except BaseException as exc:  # hand it to the test instead of losing it
             self.events.put(exc)
@@ -126,6 +127,24 @@ def test_rebuilds_on_save_reports_errors_keeps_outputs_and_recovers(watcher, opt
     assert fourth.message.endswith(": Trial2020 changed (low → moderate); 2 position "
                                    "certainties changed")
     assert _n(options) == 240
+
+
+def test_a_save_slower_than_the_quiet_time_ends_in_a_brief_of_the_whole_file(options):
+    watcher = Watcher(options, debounce=DEBOUNCE_SECONDS)
+    assert watcher.next().ok
+    cut = SMALL.index(",8,") + 2  # inside Trial2020's row
+    with options.csv.open("w", encoding="utf-8") as csv:
+        csv.write(SMALL[:cut])
+        csv.flush()
+        threading.Event().wait(10 * DEBOUNCE_SECONDS)  # the watcher sees half a file
+        csv.write(SMALL[cut:])
+    seen = [watcher.next()]
+    while not (seen[-1].ok and _n(options) == 8):
+        assert len(seen) < 3, [e.message for e in seen]
+        seen.append(watcher.next())
+    assert len(seen) == 2 and not seen[0].ok  # built twice, the second time whole
+    threading.Event().wait(1)
+    watcher.close()
 
 
 def test_rename_saves_are_seen_and_identical_saves_skip_rendering(watcher, options):
