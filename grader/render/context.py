@@ -67,9 +67,17 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     for the ratings and positions, on every build and every save in watch).
     """
     columns = list(frame.columns)
-    cells = [frame.iloc[:, i].to_numpy(dtype=object, na_value=None)
+    cells = [_plain_column(frame.iloc[:, i].to_numpy(dtype=object, na_value=None))
              for i in range(len(columns))]
-    return [dict(zip(columns, map(_plain, row), strict=True)) for row in zip(*cells, strict=True)]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+def _plain_column(values: np.ndarray) -> list:
+    """A column's cells as a list, numpy numbers and bools as the Python ones (as to_dict
+    boxes them); a column holding none, the usual case, is not converted cell by cell."""
+    if any(issubclass(kind, np.generic) for kind in set(map(type, values))):
+        return [_plain(value) for value in values]
+    return values.tolist()
 
 
 def _plain(value: object) -> object:

@@ -38,6 +38,8 @@ def test_every_kind_of_column_and_blank():
         "string": pd.array(["a", None, "c"], dtype="string"),
         "str": pd.Series(["x", "y", None], dtype="str"),
         "object": [None, {"a": 1}, ("t",)],
+        "numpy_in_object": pd.Series([np.int64(4), np.float64(0.5), np.bool_(True)],
+                                     dtype=object),
     })
     assert _typed(_records(frame)) == _typed(_by_pandas(frame))
     assert _records(frame.iloc[:0]) == []
