@@ -98,7 +98,8 @@ def brief_changes(old_path: Path | Source, new: Assessment) -> dict:
 def _plain_columns(frame: pd.DataFrame, names) -> dict[str, list]:
     """Each named column's values as Python objects, a missing value as None."""
     return {name: [None if missing else value for value, missing in
-                   zip(frame[name].astype(object).tolist(), frame[name].isna().tolist())]
+                   zip(frame[name].astype(object).tolist(), frame[name].isna().tolist(),
+                       strict=True)]
             for name in names}
 
 
@@ -117,7 +118,7 @@ def _citation_values(a: Assessment) -> dict[tuple[str, str], dict]:
     """Each citation's attributes, by (position_id, study_id)."""
     rows = a.evidence.rows
     values = _plain_columns(rows, CITATION_FIELDS)
-    keys = zip(rows["position_id"].tolist(), rows["study_id"].tolist())
+    keys = zip(rows["position_id"].tolist(), rows["study_id"].tolist(), strict=True)
     return {key: {f: values[f][i] for f in CITATION_FIELDS} for i, key in enumerate(keys)}
 
 

@@ -48,15 +48,18 @@ PAINTS = """
           @bottom-center { content: counter(page); background: #eee; border-radius: 1mm } }
   html { background: linear-gradient(#fff, #eef) } body { margin: 0 }
   .c { background: #def } .t { background: rgba(0, 0, 0, 0) } .cc { background: currentColor }
-  .ct { color: transparent; background: currentColor } .g { background: linear-gradient(red, blue) }
+  .ct { color: transparent; background: currentColor }
+  .g { background: linear-gradient(red, blue) }
   .u { background: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='4' \
 height='4'%3E%3Crect width='4' height='4' fill='green'/%3E%3C/svg%3E") }
   .h { visibility: hidden; background: #f00 } .hs { visibility: hidden; box-shadow: 1px 1px red }
   .r { border-radius: 2mm } .rp { border-radius: 20% / 10% } .r0 { border-radius: 0 3mm }
-  .s { box-shadow: 0 0 2px #000 } .bi { border: 3px solid; border-image: linear-gradient(red, blue) 1 }
+  .s { box-shadow: 0 0 2px #000 }
+  .bi { border: 3px solid; border-image: linear-gradient(red, blue) 1 }
   .mb { mask-border-source: linear-gradient(red, blue) }
   tr.x { background: #ffe } tbody.y { background: #eff } col.z { background: #fef }
-  li::marker { color: #c00 } p.b::before { content: "before "; background: #ccf; border-radius: 1mm }
+  li::marker { color: #c00 }
+  p.b::before { content: "before "; background: #ccf; border-radius: 1mm }
 </style>
 <p class="c">coloured <span class="c r">inline rounded</span> <span class="t">clear</span>
   <span class="cc">current</span> <span class="ct">transparent current</span></p>
@@ -66,7 +69,8 @@ height='4'%3E%3Crect width='4' height='4' fill='green'/%3E%3C/svg%3E") }
 <div class="mb">mask border</div><p class="b">generated</p>
 <ul><li>one</li><li class="c">two</li></ul>
 <table><colgroup><col class="z"><col></colgroup>
-  <tbody class="y"><tr class="x"><td>a</td><td class="c r">b</td></tr><tr><td>c</td><td>d</td></tr></tbody>
+  <tbody class="y"><tr class="x"><td>a</td><td class="c r">b</td></tr>
+    <tr><td>c</td><td>d</td></tr></tbody>
 </table>
 """ + "<p>filler text on more pages <span class='c'>with a background</span></p>" * 20
 
@@ -135,10 +139,8 @@ def test_the_pages_lay_out_the_same_with_and_without(html):
 
 def test_put_back_after_an_error_and_left_alone_where_it_does_not_apply(monkeypatch):
     from weasyprint.formatting_structure import boxes
-    from weasyprint.layout import inline
+    from weasyprint.layout import background, inline
     from weasyprint.text import line_break
-
-    from weasyprint.layout import background
 
     flow, strut = boxes.Box.is_in_normal_flow, line_break.strut
     backgrounds = background.layout_box_backgrounds

@@ -61,5 +61,6 @@ def test_bullets_print_where_outside_markers_did_without_a_box_apart_each():
     outside, apart_before = _glyphs("ul { list-style-position: outside; text-indent: 0 }")
     assert [g[0] for g in inside] == [g[0] for g in outside]
     assert "•" in "".join(g[0] for g in inside)
-    assert all(abs(a[1] - b[1]) <= 0.05 and a[2] == b[2] for a, b in zip(inside, outside))
+    assert all(abs(a[1] - b[1]) <= 0.05 and a[2] == b[2]
+               for a, b in zip(inside, outside, strict=True))
     assert (apart, apart_before) == (2, 7)  # only the numbered list's markers
