@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from grader import report
 from grader.pipeline import Assessment, assess
 from grader.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_source
@@ -95,31 +93,21 @@ def brief_changes(old_path: Path | Source, new: Assessment) -> dict:
 # --- comparing two assessments -------------------------------------------------------
 
 
-def _plain_columns(frame: pd.DataFrame, names) -> dict[str, list]:
-    """Each named column's values as Python objects, a missing value as None."""
-    return {name: [None if missing else value for value, missing in
-                   zip(frame[name].astype(object).tolist(), frame[name].isna().tolist(),
-                       strict=True)]
-            for name in names}
-
-
 def _study_values(a: Assessment) -> dict[str, dict]:
     """Each study's attributes, from the first row that cites it."""
     rows = a.evidence.rows
-    values = _plain_columns(rows, STUDY_FIELDS)
     first: dict[str, dict] = {}
-    for i, sid in enumerate(rows["study_id"].tolist()):
-        if sid not in first:
-            first[sid] = {f: values[f][i] for f in STUDY_FIELDS}
+    for sid, values in zip(rows["study_id"].tolist(),
+                           report.plain_records(rows[list(STUDY_FIELDS)]), strict=True):
+        first.setdefault(sid, values)
     return first
 
 
 def _citation_values(a: Assessment) -> dict[tuple[str, str], dict]:
     """Each citation's attributes, by (position_id, study_id)."""
     rows = a.evidence.rows
-    values = _plain_columns(rows, CITATION_FIELDS)
     keys = zip(rows["position_id"].tolist(), rows["study_id"].tolist(), strict=True)
-    return {key: {f: values[f][i] for f in CITATION_FIELDS} for i, key in enumerate(keys)}
+    return dict(zip(keys, report.plain_records(rows[list(CITATION_FIELDS)]), strict=True))
 
 
 def _by_study(cited: dict[tuple[str, str], dict]) -> dict[str, set[tuple[str, str]]]:

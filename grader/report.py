@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import numpy as np
 import pandas as pd
 
 from grader.distinct import Coded
@@ -25,6 +26,32 @@ def _value(v: object) -> object:
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return None
     return v.item() if hasattr(v, "item") else v
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as dicts of plain Python values, None where a cell is NA.
+
+    What frame.astype(object).where(frame.notna(), None).to_dict("records") gives, a
+    column at a time: that copied the frame per block three times over (seed: 18 -> 4 ms
+    for the ratings and positions, on every build and every save in watch).
+    """
+    columns = list(frame.columns)
+    cells = [_plain_column(frame.iloc[:, i].to_numpy(dtype=object, na_value=None))
+             for i in range(len(columns))]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*cells, strict=True)]
+
+
+def _plain_column(values: np.ndarray) -> list:
+    """A column's cells as a list, numpy numbers and bools as the Python ones (as to_dict
+    boxes them); a column holding none, the usual case, is not converted cell by cell."""
+    if any(issubclass(kind, np.generic) for kind in set(map(type, values))):
+        return [_plain(value) for value in values]
+    return values.tolist()
+
+
+def _plain(value: object) -> object:
+    """A numpy number or bool as the Python one (as to_dict boxes them)."""
+    return value.item() if isinstance(value, np.integer | np.floating | np.bool_) else value
 
 
 def _score(certainty: str, score: object) -> int | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-import numpy as np
 import pandas as pd
 
 from grader import __version__
@@ -13,6 +12,7 @@ from grader.pipeline import Assessment
 from grader.rate import DOMAIN_FIELDS, UPGRADE_LABELS, upgrade_labels
 from grader.render.formatters import join_words, letter, short_claim, truncate
 from grader.render.methods import build_methods
+from grader.report import plain_records
 from grader.vocab import (
     CHECKED_QUESTIONS,
     DOMAIN_LABELS,
@@ -57,32 +57,6 @@ class Settings:
     doi: str = ""
     language: str = "en"
     extra: dict = field(default_factory=dict)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """The frame's rows as dicts of plain Python values, None where a cell is NA.
-
-    What frame.astype(object).where(frame.notna(), None).to_dict("records") gives, a
-    column at a time: that copied the frame per block three times over (seed: 18 -> 4 ms
-    for the ratings and positions, on every build and every save in watch).
-    """
-    columns = list(frame.columns)
-    cells = [_plain_column(frame.iloc[:, i].to_numpy(dtype=object, na_value=None))
-             for i in range(len(columns))]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*cells, strict=True)]
-
-
-def _plain_column(values: np.ndarray) -> list:
-    """A column's cells as a list, numpy numbers and bools as the Python ones (as to_dict
-    boxes them); a column holding none, the usual case, is not converted cell by cell."""
-    if any(issubclass(kind, np.generic) for kind in set(map(type, values))):
-        return [_plain(value) for value in values]
-    return values.tolist()
-
-
-def _plain(value: object) -> object:
-    """A numpy number or bool as the Python one (as to_dict boxes them)."""
-    return value.item() if isinstance(value, np.integer | np.floating | np.bool_) else value
 
 
 def _footnote_text(cell: dict, row: dict) -> str:
@@ -243,10 +217,10 @@ def build_positions(assessment: Assessment) -> list[dict]:
     rows_by_position: dict[str, list[dict]] = {}
     ordered = assessment.ratings.sort_values(["score", "line"], ascending=[False, True],
                                                kind="stable")
-    for r in _records(ordered):
+    for r in plain_records(ordered):
         rows_by_position.setdefault(r["position_id"], []).append(_citation_row(r, designs))
     out = []
-    for number, p in enumerate(_records(assessment.positions), start=1):
+    for number, p in enumerate(plain_records(assessment.positions), start=1):
         rows = rows_by_position[p["position_id"]]
         for r in rows:
             if r["overstated"]:
@@ -376,7 +350,7 @@ def build_appendix(assessment: Assessment, limit: int = APPENDIX_FULL_LIMIT) -> 
     rows = []
     designs = assessment.rubric.designs
     cited_on = c["study_id"].value_counts() if total <= 200 else None
-    for r in _records(shown):
+    for r in plain_records(shown):
         row = _citation_row(r, designs)
         row["indirectness_varies"] = bool(varies.get(r["study_id"], False))
         row["positions"] = int(cited_on[r["study_id"]]) if cited_on is not None else None
@@ -401,7 +375,7 @@ def build_references(assessment: Assessment) -> list[dict]:
     return [{"study_id": r["study_id"], "citation": r["citation"], "doi": r["doi"],
              "year": r["year"], "added": bool(added[r["study_id"]]),
              "retracted": bool(r["retracted"])}
-            for r in _records(assessment.study_summary)]
+            for r in plain_records(assessment.study_summary)]
 
 
 def build_context(assessment: Assessment, settings: Settings, date: str,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from grader.pipeline import assess
-from grader.render.context import _records
+from grader.report import plain_records
 
 
 def _by_pandas(frame: pd.DataFrame) -> list[dict]:
@@ -26,7 +26,7 @@ def seed():
 @pytest.mark.parametrize("frame", ["ratings", "positions", "study_summary"])
 def test_the_seeds_frames_give_the_same_records_and_types(seed, frame):
     table = getattr(seed, frame)
-    assert _typed(_records(table)) == _typed(_by_pandas(table))
+    assert _typed(plain_records(table)) == _typed(_by_pandas(table))
 
 
 def test_every_kind_of_column_and_blank():
@@ -41,5 +41,5 @@ def test_every_kind_of_column_and_blank():
         "numpy_in_object": pd.Series([np.int64(4), np.float64(0.5), np.bool_(True)],
                                      dtype=object),
     })
-    assert _typed(_records(frame)) == _typed(_by_pandas(frame))
-    assert _records(frame.iloc[:0]) == []
+    assert _typed(plain_records(frame)) == _typed(_by_pandas(frame))
+    assert plain_records(frame.iloc[:0]) == []
